@@ -1,0 +1,57 @@
+import { FormatSettings, ImageDataService, ImageService, MemberService } from '@iris/domain';
+import express, { Express, Request, Router } from 'express';
+import { HttpError } from './errors/http-error';
+import { Translator } from './i18n/translator';
+import { Logger } from './logger';
+import { errorHandler } from './middleware/error-handler';
+import { accessLog, AuthStrategy, authenticate, requestId } from './middleware/request-context';
+import { ApiVersion, V2_VERSIONS, versionNegotiation } from './versions';
+import { imageDataController } from './v2/image-data-controller';
+import { imagesController } from './v2/images-controller';
+import { membersController } from './v2/members-controller';
+import { schemasController } from './v2/schemas-controller';
+
+export interface HttpAppDeps {
+  images: ImageService;
+  imageData: ImageDataService;
+  members: MemberService;
+  auth: AuthStrategy;
+  translator: Translator;
+  logger: Logger;
+  formats: FormatSettings;
+  importMethods?: string[];
+  versions?: ApiVersion[];
+}
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']);
+
+/** Builds the Express application that serves the Images API. */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'extended');
+  app.set('trust proxy', false);
+
+  app.use(requestId(deps.logger));
+  app.use(accessLog());
+  app.use((req, _res, next) => {
+    if (!KNOWN_METHODS.has(req.method)) throw new HttpError(501, 'method_not_implemented', { method: req.method });
+    next();
+  });
+  app.use(versionNegotiation(deps.versions ?? V2_VERSIONS));
+
+  const v2 = Router();
+  v2.use(authenticate(deps.auth));
+  v2.use(imagesController(deps.images, { importMethods: deps.importMethods ?? [] }));
+  v2.use(imageDataController(deps.imageData));
+  v2.use(membersController(deps.members));
+  v2.use(schemasController(deps.formats));
+  v2.use((_req: Request) => {
+    throw new HttpError(404, 'path_not_found');
+  });
+  app.use('/v2', v2);
+
+  app.use(errorHandler(deps.translator, deps.logger));
+  return app;
+}

@@ -1,0 +1,52 @@
+import { DomainError } from '@iris/domain';
+import { NextFunction, Request, Response } from 'express';
+import { renderErrorBody } from '../errors/error-body';
+import { STATUS_BY_FAMILY } from '../errors/error-status';
+import { HttpError } from '../errors/http-error';
+import { Translator } from '../i18n/translator';
+import { Logger } from '../logger';
+
+interface ResolvedError {
+  status: number;
+  key: string;
+  params: DomainError['params'];
+  headers: Record<string, string>;
+}
+
+/** Maps any thrown value to a status, message key and headers. */
+export function resolveError(error: unknown): ResolvedError {
+  if (error instanceof DomainError) {
+    return { status: STATUS_BY_FAMILY[error.family], key: error.key, params: error.params, headers: {} };
+  }
+  if (error instanceof HttpError) {
+    return { status: error.status, key: error.key, params: error.params, headers: error.headers };
+  }
+  return { status: 500, key: 'internal_error', params: {}, headers: {} };
+}
+
+/** The one error middleware: translates the message and renders Glance's error body. */
+export function errorHandler(translator: Translator, fallbackLogger: Logger) {
+  // Express recognises an error middleware by its four parameters.
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const log = (res.locals.log as Logger | undefined) ?? fallbackLogger;
+    const resolved = resolveError(error);
+    if (resolved.status >= 500) {
+      log.error({ err: error, status: resolved.status }, 'request failed');
+    } else {
+      log.debug({ key: resolved.key, status: resolved.status }, 'request refused');
+    }
+    if (res.headersSent) {
+      // The body was already streaming: the only honest signal left is a cut connection.
+      res.destroy();
+      return;
+    }
+
+    const message = translator.translate(resolved.key, resolved.params, req.get('accept-language'));
+    const { contentType, body } = renderErrorBody(resolved.status, message, req.get('accept'));
+    res.status(resolved.status);
+    for (const [name, value] of Object.entries(resolved.headers)) res.setHeader(name, value);
+    if (!req.complete) res.setHeader('Connection', 'close');
+    res.setHeader('Content-Type', contentType);
+    res.send(body);
+  };
+}

@@ -1,0 +1,81 @@
+import { ImageDataService, RangeRequest } from '@iris/domain';
+import { Request, Response, Router } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { HttpError } from '../errors/http-error';
+import { mediaType, rejectBody } from '../middleware/body';
+import { locals } from '../middleware/request-context';
+import { param, route } from './routing';
+
+/** Reads the declared size from x-openstack-image-size, else Content-Length. */
+function declaredSize(req: Request): number | null {
+  const header = req.get('x-openstack-image-size');
+  if (header !== undefined) {
+    if (!/^\d+$/.test(header)) throw new HttpError(400, 'invalid_image_size_header', { value: header });
+    return Number(header);
+  }
+  const length = req.get('content-length');
+  return length !== undefined && /^\d+$/.test(length) ? Number(length) : null;
+}
+
+/** Parses a single `bytes=` range; several ranges are a 400 and nonsense a 416. */
+export function parseRangeHeader(header: string | undefined): RangeRequest | null {
+  if (header === undefined) return null;
+  if (header.includes(',')) throw new HttpError(400, 'multiple_ranges');
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (match === null || (match[1] === '' && match[2] === '')) {
+    throw new HttpError(416, 'invalid_range_header', { value: header });
+  }
+  const start = match[1] === '' ? null : Number(match[1]);
+  const end = match[2] === '' ? null : Number(match[2]);
+  if (start !== null && end !== null && end < start) {
+    throw new HttpError(416, 'invalid_range_header', { value: header });
+  }
+  return { start, end };
+}
+
+export function imageDataController(data: ImageDataService): Router {
+  const router = Router();
+
+  route(router, '/images/:imageId/file', {
+    put: async (req: Request, res: Response) => {
+      const type = mediaType(req);
+      if (type !== 'application/octet-stream') {
+        throw new HttpError(415, 'unsupported_content_type', {
+          type: type ?? '',
+          expected: 'application/octet-stream',
+        });
+      }
+      await data.upload(locals(res).context, param(req, 'imageId'), req, declaredSize(req));
+      res.status(204).end();
+    },
+    get: async (req: Request, res: Response) => {
+      rejectBody(req);
+      const range = parseRangeHeader(req.get('range'));
+      const download = await data.download(locals(res).context, param(req, 'imageId'), range);
+      const { image } = download;
+      if (download.body === null || image.size === null) {
+        res.status(204).end();
+        return;
+      }
+
+      res.setHeader('Content-Type', 'application/octet-stream');
+      if (image.checksum !== null) res.setHeader('Content-MD5', image.checksum);
+      if (download.range !== null) {
+        const { start, end } = download.range;
+        res.status(206);
+        res.setHeader('Content-Range', `bytes ${start}-${end}/${image.size}`);
+        res.setHeader('Content-Length', String(end - start + 1));
+      } else {
+        res.setHeader('Content-Length', String(image.size));
+      }
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      await pipeline(Readable.from(download.body), res);
+    },
+  });
+
+  return router;
+}

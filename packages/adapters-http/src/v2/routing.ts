@@ -1,0 +1,31 @@
+import { Request, RequestHandler, Response, Router } from 'express';
+import { HttpError } from '../errors/http-error';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Registers the handlers of one path and answers every other method with
+ * 405 and an Allow header, as Glance's router does.
+ */
+export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler>>): void {
+  const allowed = Object.keys(handlers).map((method) => method.toUpperCase());
+  const chain = router.route(path);
+  for (const [method, handler] of Object.entries(handlers) as [Method, RequestHandler][]) {
+    chain[method](handler);
+  }
+  chain.all((req: Request, res: Response) => {
+    if (req.method === 'HEAD' && allowed.includes('GET')) return;
+    throw new HttpError(405, 'method_not_allowed', {}, { Allow: allowed.join(', ') });
+  });
+}
+
+/** Makes a path absolute against the URL the client used. */
+export function absoluteUrl(req: Request, path: string): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}${path}`;
+}
+
+/** Returns a named path parameter as one string. */
+export function param(req: Request, name: string): string {
+  const value = req.params[name] as string | string[] | undefined;
+  return Array.isArray(value) ? value.join('/') : (value ?? '');
+}

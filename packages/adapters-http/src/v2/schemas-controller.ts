@@ -1,0 +1,22 @@
+import { FormatSettings, imageSchema, imagesSchema, memberSchema, membersSchema } from '@iris/domain';
+import { Request, Response, Router } from 'express';
+import { param, route } from './routing';
+
+export function schemasController(formats: FormatSettings): Router {
+  const router = Router();
+  const documents: Record<string, object> = {
+    image: imageSchema(formats),
+    images: imagesSchema(formats),
+    member: memberSchema(),
+    members: membersSchema(),
+  };
+  for (const [name, document] of Object.entries(documents)) {
+    const body = JSON.stringify(document);
+    route(router, `/schemas/${name}`, {
+      get: (_req: Request, res: Response) => {
+        res.type('application/json').send(body);
+      },
+    });
+  }
+  return router;
+}

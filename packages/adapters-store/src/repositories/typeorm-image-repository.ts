@@ -1,0 +1,130 @@
+import {
+  Conflict,
+  Image,
+  ImageListQuery,
+  ImageRepository,
+  ImageStatus,
+  InvalidInput,
+  ListViewer,
+} from '@iris/domain';
+import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
+import { ImagePropertyRow, ImageRow, ImageTagRow } from '../entities';
+import { propertyRows, tagRows, toImage, toImageRow } from './image-mapper';
+import { applyListFilters, applyMarker, applyOrder } from './image-list-sql';
+import { WriteLock } from './write-lock';
+
+export class TypeOrmImageRepository implements ImageRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lock: WriteLock,
+  ) {}
+
+  async add(image: Image): Promise<void> {
+    await this.lock.run(() =>
+      this.dataSource.transaction(async (manager) => {
+        const exists = await manager.existsBy(ImageRow, { id: image.id });
+        if (exists) throw new Conflict('image_id_exists', { id: image.id });
+        await manager.insert(ImageRow, toImageRow(image));
+        await this.writeChildren(manager, image);
+      }),
+    );
+  }
+
+  async findById(id: string): Promise<Image | null> {
+    const row = await this.dataSource.manager.findOneBy(ImageRow, { id, deleted: false });
+    if (row === null) return null;
+    const [image] = await this.hydrate(this.dataSource.manager, [row]);
+    return image;
+  }
+
+  async list(query: ImageListQuery, viewer: ListViewer): Promise<Image[]> {
+    const manager = this.dataSource.manager;
+    const base = (): SelectQueryBuilder<ImageRow> => {
+      const qb = manager.createQueryBuilder(ImageRow, 'i');
+      applyListFilters(qb, query, viewer);
+      return qb;
+    };
+
+    const qb = base();
+    if (query.marker !== null) {
+      const marker = await base().andWhere('i.id = :markerId', { markerId: query.marker }).getOne();
+      if (marker === null) throw new InvalidInput('marker_not_found', { marker: query.marker });
+      applyMarker(qb, query.sort, marker);
+    }
+    applyOrder(qb, query.sort);
+    const rows = await qb.limit(query.limit).getMany();
+    return this.hydrate(manager, rows);
+  }
+
+  async update(image: Image, expected: { status: ImageStatus; updatedAt?: Date }): Promise<boolean> {
+    return this.lock.run(() =>
+      this.dataSource.transaction(async (manager) => {
+        const row = toImageRow(image);
+        const qb = manager
+          .createQueryBuilder()
+          .update(ImageRow)
+          .set({ ...row, id: undefined, createdAt: undefined, deleted: undefined, deletedAt: undefined })
+          .where('id = :id AND deleted = :deleted AND status = :status', {
+            id: image.id,
+            deleted: false,
+            status: expected.status,
+          });
+        if (expected.updatedAt !== undefined) {
+          qb.andWhere('updated_at = :updatedAt', { updatedAt: expected.updatedAt });
+        }
+        const result = await qb.execute();
+        if (result.affected !== 1) return false;
+
+        await manager.delete(ImageTagRow, { imageId: image.id });
+        await manager.delete(ImagePropertyRow, { imageId: image.id });
+        await this.writeChildren(manager, image);
+        return true;
+      }),
+    );
+  }
+
+  async markDeleted(id: string, expectedStatus: ImageStatus, deletedAt: Date): Promise<boolean> {
+    return this.lock.run(async () => {
+      const result = await this.dataSource.manager
+        .createQueryBuilder()
+        .update(ImageRow)
+        .set({ status: 'deleted', deleted: true, deletedAt, updatedAt: deletedAt })
+        .where('id = :id AND deleted = :deleted AND status = :status', {
+          id,
+          deleted: false,
+          status: expectedStatus,
+        })
+        .execute();
+      return result.affected === 1;
+    });
+  }
+
+  private async writeChildren(manager: EntityManager, image: Image): Promise<void> {
+    const tags = tagRows(image);
+    const properties = propertyRows(image);
+    if (tags.length > 0) await manager.insert(ImageTagRow, tags);
+    if (properties.length > 0) await manager.insert(ImagePropertyRow, properties);
+  }
+
+  /** Loads tags and properties of a whole page in two queries. */
+  private async hydrate(manager: EntityManager, rows: ImageRow[]): Promise<Image[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.id);
+    const [tags, properties] = await Promise.all([
+      manager.find(ImageTagRow, { where: { imageId: In(ids) } }),
+      manager.find(ImagePropertyRow, { where: { imageId: In(ids) } }),
+    ]);
+
+    const tagsById = new Map<string, string[]>();
+    for (const tag of tags) {
+      tagsById.set(tag.imageId, [...(tagsById.get(tag.imageId) ?? []), tag.value]);
+    }
+    const propertiesById = new Map<string, Record<string, string>>();
+    for (const property of properties) {
+      const entry = propertiesById.get(property.imageId) ?? {};
+      entry[property.name] = property.value;
+      propertiesById.set(property.imageId, entry);
+    }
+    return rows.map((row) => toImage(row, tagsById.get(row.id) ?? [], propertiesById.get(row.id) ?? {}));
+  }
+}

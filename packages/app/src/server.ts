@@ -1,0 +1,68 @@
+import { Logger } from '@iris/adapters-http';
+import { FilesystemDataStore, isSqlite } from '@iris/adapters-store';
+import { ImageDataStore } from '@iris/domain';
+import { Express } from 'express';
+import { createServer, Server } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { IrisConfig } from './config';
+import { buildContainer, TOKENS } from './container';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  dataSource: DataSource;
+  /** Stops accepting, waits for in-flight requests (bounded), closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrating the embedded SQLite one) and starts listening. */
+export async function startServer(config: IrisConfig, logger: Logger): Promise<RunningServer> {
+  await mkdir(config.dataDir, { recursive: true });
+  const container = buildContainer(config, logger);
+  const dataSource = container.get<DataSource>(TOKENS.DataSource);
+  await dataSource.initialize();
+  if (isSqlite(dataSource)) {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const migration of applied) logger.info({ migration: migration.name }, 'database migration applied');
+  }
+  await (container.get(ImageDataStore) as FilesystemDataStore).init();
+
+  const app = container.get<Express>(TOKENS.HttpApp);
+  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000 }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  if (config.auth === 'noauth') {
+    logger.warn({ auth: 'noauth' }, 'requests are NOT authenticated: identity headers are trusted and a request without them acts as admin');
+  }
+  logger.info({ url, database: redact(config.databaseUrl), data_dir: config.dataDir }, 'server listening');
+
+  return {
+    server,
+    url,
+    dataSource,
+    close: () => closeServer(server, dataSource, config.shutdownTimeoutMs, logger),
+  };
+}
+
+async function closeServer(server: Server, dataSource: DataSource, timeoutMs: number, logger: Logger): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => {
+    logger.warn({ timeout_ms: timeoutMs }, 'in-flight requests did not finish in time; closing their connections');
+    server.closeAllConnections();
+  }, timeoutMs);
+  await closed;
+  clearTimeout(timer);
+  if (dataSource.isInitialized) await dataSource.destroy();
+}
+
+/** Hides the password in a database URL for logging. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

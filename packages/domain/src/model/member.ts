@@ -1,0 +1,9 @@
+export type MemberStatus = 'pending' | 'accepted' | 'rejected';
+
+export interface Member {
+  imageId: string;
+  memberId: string;
+  status: MemberStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}

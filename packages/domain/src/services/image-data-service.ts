@@ -1,0 +1,122 @@
+import { Conflict, Forbidden, Gone, QuotaExceeded, RangeNotSatisfiable } from '../errors';
+import { Image, withStatus } from '../model/image';
+import { RequestContext } from '../model/request-context';
+import { Policy } from '../policy/policy';
+import { Clock } from '../ports/clock.port';
+import { ByteRange, ByteSource, ImageDataStore } from '../ports/image-data-store.port';
+import { ImageRepository } from '../ports/image-repository.port';
+import { MemberRepository } from '../ports/member-repository.port';
+import { ImageAccess } from './image-access';
+
+export interface ImageDataSettings {
+  /** Largest image in bytes (Glance's image_size_cap). */
+  imageSizeCap: number;
+}
+
+export interface ImageDataServiceDeps {
+  images: ImageRepository;
+  members: MemberRepository;
+  data: ImageDataStore;
+  policy: Policy;
+  clock: Clock;
+  settings: ImageDataSettings;
+}
+
+/** A requested byte range as the client wrote it: `a-b`, `a-` or the suffix `-n`. */
+export interface RangeRequest {
+  start: number | null;
+  end: number | null;
+}
+
+export interface ImageDownload {
+  image: Image;
+  /** Null when the image has no data. */
+  body: ByteSource | null;
+  range: ByteRange | null;
+}
+
+/** Use cases on image data: upload and download. */
+export class ImageDataService {
+  private readonly access: ImageAccess;
+
+  constructor(private readonly deps: ImageDataServiceDeps) {
+    this.access = new ImageAccess(deps.images, deps.members, deps.policy);
+  }
+
+  /**
+   * Streams the data into the store and activates the image. The image is
+   * `saving` while the bytes arrive; only one of several concurrent uploads
+   * gets there, the others get Conflict. On any failure the partial data is
+   * removed and the image goes back to `queued`.
+   */
+  async upload(ctx: RequestContext, id: string, source: ByteSource, declaredSize: number | null): Promise<Image> {
+    const { image } = await this.access.loadFor(ctx, id, 'upload_image');
+    const cap = this.deps.settings.imageSizeCap;
+    if (declaredSize !== null && declaredSize > cap) {
+      throw new QuotaExceeded('image_size_cap_exceeded', { limit: cap });
+    }
+
+    const saving = { ...withStatus(image, 'saving'), updatedAt: this.deps.clock.now() };
+    if (!(await this.deps.images.update(saving, { status: image.status }))) {
+      throw new Conflict('image_changed_concurrently', { id });
+    }
+
+    let stored;
+    try {
+      stored = await this.deps.data.put(id, source, { maxSize: cap });
+    } catch (error) {
+      await this.restoreQueued(saving);
+      throw error;
+    }
+
+    const active: Image = {
+      ...withStatus(saving, 'active'),
+      size: stored.size,
+      checksum: stored.checksum,
+      osHashAlgo: stored.hashAlgo,
+      osHashValue: stored.hashValue,
+      locations: [{ url: stored.url, metadata: { store: this.deps.data.storeId } }],
+      updatedAt: this.deps.clock.now(),
+    };
+    if (!(await this.deps.images.update(active, { status: 'saving' }))) {
+      await this.deps.data.delete(stored.url);
+      throw new Gone('image_deleted_during_upload', { id });
+    }
+    return active;
+  }
+
+  async download(ctx: RequestContext, id: string, range: RangeRequest | null): Promise<ImageDownload> {
+    const { image, target } = await this.access.load(ctx, id);
+    if (image.status === 'deactivated' && !ctx.isAdmin) {
+      throw new Forbidden('image_deactivated', { id });
+    }
+    this.deps.policy.enforce('download_image', ctx, target);
+
+    const location = image.locations[0];
+    if (location === undefined || image.size === null) return { image, body: null, range: null };
+
+    const byteRange = range === null ? null : resolveRange(range, image.size);
+    const body = await this.deps.data.get(location.url, byteRange ?? undefined);
+    return { image, body, range: byteRange };
+  }
+
+  private async restoreQueued(saving: Image): Promise<void> {
+    const queued = { ...withStatus(saving, 'queued'), updatedAt: this.deps.clock.now() };
+    await this.deps.images.update(queued, { status: 'saving' });
+  }
+}
+
+/** Turns a client's range into absolute byte positions, or throws RangeNotSatisfiable. */
+export function resolveRange(range: RangeRequest, size: number): ByteRange {
+  if (range.start === null) {
+    if (range.end === null || range.end === 0 || size === 0) {
+      throw new RangeNotSatisfiable('range_not_satisfiable', { size });
+    }
+    return { start: Math.max(0, size - range.end), end: size - 1 };
+  }
+  if (range.start >= size) throw new RangeNotSatisfiable('range_not_satisfiable', { size });
+  if (range.end !== null && range.end < range.start) {
+    throw new RangeNotSatisfiable('range_not_satisfiable', { size });
+  }
+  return { start: range.start, end: range.end === null ? size - 1 : Math.min(range.end, size - 1) };
+}
