@@ -4,6 +4,7 @@ import { HttpError } from './errors/http-error';
 import { Translator } from './i18n/translator';
 import { Logger } from './logger';
 import { errorHandler } from './middleware/error-handler';
+import { answerOptions, decodeEncodedSlashes } from './middleware/front-end';
 import { accessLog, AuthStrategy, authenticate, requestId } from './middleware/request-context';
 import { ApiVersion, V2_VERSIONS, versionNegotiation } from './versions';
 import { imageDataController } from './v2/image-data-controller';
@@ -35,10 +36,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.use(requestId(deps.logger));
   app.use(accessLog());
-  app.use((req, _res, next) => {
-    if (!KNOWN_METHODS.has(req.method)) throw new HttpError(501, 'method_not_implemented', { method: req.method });
-    next();
-  });
+  app.use(answerOptions);
+  app.use(decodeEncodedSlashes);
   app.use(versionNegotiation(deps.versions ?? V2_VERSIONS));
 
   const v2 = Router();
@@ -47,7 +46,12 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v2.use(imageDataController(deps.imageData));
   v2.use(membersController(deps.members));
   v2.use(schemasController(deps.formats));
-  v2.use((_req: Request) => {
+  // A known path with another method got 405 from its route; an unknown
+  // path is 404, or 501 for a method that no route serves.
+  v2.use((req: Request) => {
+    if (!KNOWN_METHODS.has(req.method)) {
+      throw new HttpError(501, 'method_not_implemented', { method: req.method });
+    }
     throw new HttpError(404, 'path_not_found');
   });
   app.use('/v2', v2);

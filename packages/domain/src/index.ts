@@ -19,3 +19,4 @@ export * from './services/image-access';
 export * from './services/image-service';
 export * from './services/image-data-service';
 export * from './services/member-service';
+export * from './model/format-inspector';

@@ -13,6 +13,7 @@ export const STATUS_BY_FAMILY: Record<ErrorFamily, number> = {
   unavailable: 503,
 };
 
+/** Reason phrases as webob, and so Glance, spells them (Node spells some differently). */
 export const REASON_PHRASES: Record<number, string> = {
   300: 'Multiple Choices',
   400: 'Bad Request',
@@ -25,7 +26,7 @@ export const REASON_PHRASES: Record<number, string> = {
   411: 'Length Required',
   413: 'Request Entity Too Large',
   415: 'Unsupported Media Type',
-  416: 'Requested Range Not Satisfiable',
+  416: 'Request Range Not Satisfiable',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',

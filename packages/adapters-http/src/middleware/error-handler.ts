@@ -1,7 +1,7 @@
 import { DomainError } from '@iris/domain';
 import { NextFunction, Request, Response } from 'express';
 import { renderErrorBody } from '../errors/error-body';
-import { STATUS_BY_FAMILY } from '../errors/error-status';
+import { REASON_PHRASES, STATUS_BY_FAMILY } from '../errors/error-status';
 import { HttpError } from '../errors/http-error';
 import { Translator } from '../i18n/translator';
 import { Logger } from '../logger';
@@ -44,6 +44,8 @@ export function errorHandler(translator: Translator, fallbackLogger: Logger) {
     const message = translator.translate(resolved.key, resolved.params, req.get('accept-language'));
     const { contentType, body } = renderErrorBody(resolved.status, message, req.get('accept'));
     res.status(resolved.status);
+    const reason = REASON_PHRASES[resolved.status];
+    if (reason !== undefined) res.statusMessage = reason;
     for (const [name, value] of Object.entries(resolved.headers)) res.setHeader(name, value);
     if (!req.complete) res.setHeader('Connection', 'close');
     res.setHeader('Content-Type', contentType);

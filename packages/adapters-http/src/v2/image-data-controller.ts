@@ -7,13 +7,11 @@ import { mediaType, rejectBody } from '../middleware/body';
 import { locals } from '../middleware/request-context';
 import { param, route } from './routing';
 
-/** Reads the declared size from x-openstack-image-size, else Content-Length. */
+/**
+ * Reads the declared size from Content-Length. Glance 25.1 ignores
+ * x-openstack-image-size on this route, whatever its value, and so does Iris.
+ */
 function declaredSize(req: Request): number | null {
-  const header = req.get('x-openstack-image-size');
-  if (header !== undefined) {
-    if (!/^\d+$/.test(header)) throw new HttpError(400, 'invalid_image_size_header', { value: header });
-    return Number(header);
-  }
   const length = req.get('content-length');
   return length !== undefined && /^\d+$/.test(length) ? Number(length) : null;
 }
@@ -68,10 +66,6 @@ export function imageDataController(data: ImageDataService): Router {
         res.setHeader('Content-Length', String(end - start + 1));
       } else {
         res.setHeader('Content-Length', String(image.size));
-      }
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
       }
       await pipeline(Readable.from(download.body), res);
     },

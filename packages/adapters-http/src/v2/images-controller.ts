@@ -32,8 +32,8 @@ export function imagesController(images: ImageService, options: ImagesController
   const router = Router();
 
   route(router, '/images', {
+    // Unlike the other GET routes, Glance's listing ignores a request body.
     get: async (req: Request, res: Response) => {
-      rejectBody(req);
       const params = req.query as QueryParameters;
       const page = await images.list(locals(res).context, params);
       const body: Record<string, unknown> = {
@@ -85,6 +85,7 @@ export function imagesController(images: ImageService, options: ImagesController
 
   route(router, '/images/:imageId/actions/deactivate', {
     post: async (req: Request, res: Response) => {
+      rejectBody(req);
       await images.deactivate(locals(res).context, param(req, 'imageId'));
       res.status(204).end();
     },
@@ -92,6 +93,7 @@ export function imagesController(images: ImageService, options: ImagesController
 
   route(router, '/images/:imageId/actions/reactivate', {
     post: async (req: Request, res: Response) => {
+      rejectBody(req);
       await images.reactivate(locals(res).context, param(req, 'imageId'));
       res.status(204).end();
     },
@@ -99,6 +101,7 @@ export function imagesController(images: ImageService, options: ImagesController
 
   route(router, '/images/:imageId/tags/:tag', {
     put: async (req: Request, res: Response) => {
+      rejectBody(req);
       await images.addTag(locals(res).context, param(req, 'imageId'), param(req, 'tag'));
       res.status(204).end();
     },

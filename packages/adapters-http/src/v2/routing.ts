@@ -5,18 +5,21 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
  * Registers the handlers of one path and answers every other method with
- * 405 and an Allow header, as Glance's router does.
+ * 405 and an Allow header, as Glance's router does. HEAD is one of those
+ * other methods: Glance serves no HEAD route, so Express must not answer it
+ * with the GET handler.
  */
 export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler>>): void {
   const allowed = Object.keys(handlers).map((method) => method.toUpperCase());
+  const notAllowed = (req: Request, _res: Response): void => {
+    throw new HttpError(405, 'method_not_allowed', { method: req.method }, { Allow: allowed.join(', ') });
+  };
   const chain = router.route(path);
+  chain.head(notAllowed);
   for (const [method, handler] of Object.entries(handlers) as [Method, RequestHandler][]) {
     chain[method](handler);
   }
-  chain.all((req: Request, res: Response) => {
-    if (req.method === 'HEAD' && allowed.includes('GET')) return;
-    throw new HttpError(405, 'method_not_allowed', {}, { Allow: allowed.join(', ') });
-  });
+  chain.all(notAllowed);
 }
 
 /** Makes a path absolute against the URL the client used. */

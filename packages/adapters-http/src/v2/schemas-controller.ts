@@ -1,6 +1,7 @@
 import { FormatSettings, imageSchema, imagesSchema, memberSchema, membersSchema } from '@iris/domain';
 import { Request, Response, Router } from 'express';
-import { param, route } from './routing';
+import { rejectBody } from '../middleware/body';
+import { route } from './routing';
 
 export function schemasController(formats: FormatSettings): Router {
   const router = Router();
@@ -13,7 +14,8 @@ export function schemasController(formats: FormatSettings): Router {
   for (const [name, document] of Object.entries(documents)) {
     const body = JSON.stringify(document);
     route(router, `/schemas/${name}`, {
-      get: (_req: Request, res: Response) => {
+      get: (req: Request, res: Response) => {
+        rejectBody(req);
         res.type('application/json').send(body);
       },
     });

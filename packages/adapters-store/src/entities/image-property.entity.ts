@@ -9,6 +9,6 @@ export class ImagePropertyRow {
   @PrimaryColumn({ type: 'varchar', length: 255 })
   name!: string;
 
-  @Column({ type: 'text' })
-  value!: string;
+  @Column({ type: 'text', nullable: true })
+  value!: string | null;
 }

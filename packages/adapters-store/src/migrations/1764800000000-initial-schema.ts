@@ -46,7 +46,7 @@ export class InitialSchema1764800000000 implements MigrationInterface {
         columns: [
           { name: 'image_id', type: 'varchar', length: '36', isPrimary: true },
           { name: 'name', type: 'varchar', length: '255', isPrimary: true },
-          { name: 'value', type: 'text' },
+          { name: 'value', type: 'text', isNullable: true },
         ],
         indices: [new TableIndex({ name: 'ix_image_properties_name', columnNames: ['name'] })],
       }),

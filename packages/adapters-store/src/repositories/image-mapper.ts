@@ -27,7 +27,7 @@ export function toImageRow(image: Image): ImageRow {
   return row;
 }
 
-export function toImage(row: ImageRow, tags: string[], properties: Record<string, string>): Image {
+export function toImage(row: ImageRow, tags: string[], properties: Record<string, string | null>): Image {
   return {
     id: row.id,
     name: row.name,

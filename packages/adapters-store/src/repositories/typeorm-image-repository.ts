@@ -119,7 +119,7 @@ export class TypeOrmImageRepository implements ImageRepository {
     for (const tag of tags) {
       tagsById.set(tag.imageId, [...(tagsById.get(tag.imageId) ?? []), tag.value]);
     }
-    const propertiesById = new Map<string, Record<string, string>>();
+    const propertiesById = new Map<string, Record<string, string | null>>();
     for (const property of properties) {
       const entry = propertiesById.get(property.imageId) ?? {};
       entry[property.name] = property.value;

@@ -75,7 +75,7 @@ export function parseImageListQuery(params: QueryParameters, paging: PagingSetti
     owner: last(params, 'owner') ?? null,
     tags: all(params, 'tag'),
     protected: parseBoolean('protected', last(params, 'protected')),
-    osHidden: parseBoolean('os_hidden', last(params, 'os_hidden')) ?? false,
+    osHidden: parseBoolean('os_hidden', last(params, 'os_hidden'), true) ?? false,
     ranges: [],
     times: [],
     checksum: last(params, 'checksum') ?? null,
@@ -129,7 +129,8 @@ function parseSort(params: QueryParameters): ImageListQuery['sort'] {
 
   if (sort !== undefined) {
     if (keys.length > 0 || dirs.length > 0) throw new InvalidInput('sort_mixed_syntax');
-    return withTiebreakers(sort.split(',').map(parseSortItem), 'desc');
+    const items = sort.split(',').map(parseSortItem);
+    return withTiebreakers(items, items.length === 1 ? items[0].direction : 'desc');
   }
   const sortKeys = (keys.length > 0 ? keys : ['created_at']).map(checkSortKey);
   dirs.forEach(checkSortDirection);
@@ -169,6 +170,7 @@ function withTiebreakers(
   items: ImageListQuery['sort'],
   direction: SortDirection,
 ): ImageListQuery['sort'] {
+  // The tiebreakers follow the one direction given, else they sort descending.
   const result = [...items];
   for (const key of ['created_at', 'id'] as const) {
     if (!result.some((item) => item.key === key)) result.push({ key, direction });
@@ -192,10 +194,12 @@ function parseMemberStatus(value: string | undefined): ImageListQuery['memberSta
   throw invalid('member_status', value);
 }
 
-function parseBoolean(parameter: string, value: string | undefined): boolean | null {
+/** Glance takes `protected` in lower case only, but `os_hidden` in any case. */
+function parseBoolean(parameter: string, value: string | undefined, anyCase = false): boolean | null {
   if (value === undefined) return null;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
+  const text = anyCase ? value.toLowerCase() : value;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
   throw invalid(parameter, value);
 }
 

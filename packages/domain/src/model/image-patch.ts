@@ -136,7 +136,7 @@ function applyOperation(
   if (operation.op === 'remove') {
     delete image.properties[name];
   } else {
-    image.properties[name] = operation.value as string;
+    image.properties[name] = operation.value as string | null;
   }
   return image;
 }

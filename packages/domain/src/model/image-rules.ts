@@ -106,7 +106,7 @@ export interface ImageDraft {
   minRam: number;
   minDisk: number;
   tags: string[];
-  properties: Record<string, string>;
+  properties: Record<string, string | null>;
 }
 
 const READ_ONLY_AT_CREATE = ['direct_url', 'self', 'file', 'schema', 'stores'];
@@ -144,7 +144,7 @@ export function parseImageDraft(body: unknown, settings: ImageSettings): ImageDr
 
 /** Base attributes not named here (os_hash_algo, os_hash_value) are dropped, as Glance drops them. */
 function draftFromFields(fields: Record<string, unknown>, formats: FormatSettings): ImageDraft {
-  const properties: Record<string, string> = {};
+  const properties: Record<string, string | null> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (!isBaseAttribute(key, formats)) properties[key] = value as string;
   }

@@ -29,8 +29,8 @@ export interface Image {
   createdAt: Date;
   updatedAt: Date;
   tags: string[];
-  /** Custom (additional) properties; every value is a string. */
-  properties: Record<string, string>;
+  /** Custom (additional) properties; values are strings, or null where the schema allows it. */
+  properties: Record<string, string | null>;
   locations: ImageLocation[];
 }
 

@@ -1,4 +1,5 @@
 import { Conflict, Forbidden, Gone, QuotaExceeded, RangeNotSatisfiable } from '../errors';
+import { captureHead, inspectVirtualSize } from '../model/format-inspector';
 import { Image, withStatus } from '../model/image';
 import { RequestContext } from '../model/request-context';
 import { Policy } from '../policy/policy';
@@ -62,8 +63,9 @@ export class ImageDataService {
     }
 
     let stored;
+    const head = { bytes: new Uint8Array(0) };
     try {
-      stored = await this.deps.data.put(id, source, { maxSize: cap });
+      stored = await this.deps.data.put(id, captureHead(source, head), { maxSize: cap });
     } catch (error) {
       await this.restoreQueued(saving);
       throw error;
@@ -72,6 +74,7 @@ export class ImageDataService {
     const active: Image = {
       ...withStatus(saving, 'active'),
       size: stored.size,
+      virtualSize: inspectVirtualSize(saving.diskFormat, head.bytes, stored.size),
       checksum: stored.checksum,
       osHashAlgo: stored.hashAlgo,
       osHashValue: stored.hashValue,
