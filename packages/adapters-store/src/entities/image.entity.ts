@@ -7,7 +7,7 @@ export const bigintAsNumber = {
 };
 
 @Entity({ name: 'images' })
-@Index('ix_images_deleted_created', ['deleted', 'createdAt'])
+@Index('ix_images_deleted_created', ['deleted', 'createdAt', 'id'])
 @Index('ix_images_owner', ['owner'])
 @Index('ix_images_name', ['name'])
 @Index('ix_images_status', ['status'])

@@ -32,7 +32,7 @@ export class InitialSchema1764800000000 implements MigrationInterface {
           { name: 'locations', type: 'text' },
         ],
         indices: [
-          new TableIndex({ name: 'ix_images_deleted_created', columnNames: ['deleted', 'created_at'] }),
+          new TableIndex({ name: 'ix_images_deleted_created', columnNames: ['deleted', 'created_at', 'id'] }),
           new TableIndex({ name: 'ix_images_owner', columnNames: ['owner'] }),
           new TableIndex({ name: 'ix_images_name', columnNames: ['name'] }),
           new TableIndex({ name: 'ix_images_status', columnNames: ['status'] }),

@@ -1,14 +1,17 @@
-import { ImageListQuery, ListViewer, SortKey } from '@iris/domain';
+import { Image, ImageListQuery, ListViewer, SortKey } from '@iris/domain';
 import { Brackets, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
 import { ImageRow } from '../entities';
 
-/** Column of each sort and filter key; nullable ones are sorted through a sentinel. */
-const SORT_COLUMNS: Record<SortKey, { column: string; field: keyof ImageRow; nullAs?: string }> = {
-  name: { column: 'i.name', field: 'name', nullAs: "''" },
+/**
+ * Column of each sort key. SQLite and MySQL both sort NULL first when
+ * ascending and last when descending, and the marker condition relies on it.
+ */
+const SORT_COLUMNS: Record<SortKey, { column: string; field: keyof Image }> = {
+  name: { column: 'i.name', field: 'name' },
   status: { column: 'i.status', field: 'status' },
-  container_format: { column: 'i.container_format', field: 'containerFormat', nullAs: "''" },
-  disk_format: { column: 'i.disk_format', field: 'diskFormat', nullAs: "''" },
-  size: { column: 'i.size', field: 'size', nullAs: '-1' },
+  container_format: { column: 'i.container_format', field: 'containerFormat' },
+  disk_format: { column: 'i.disk_format', field: 'diskFormat' },
+  size: { column: 'i.size', field: 'size' },
   id: { column: 'i.id', field: 'id' },
   created_at: { column: 'i.created_at', field: 'createdAt' },
   updated_at: { column: 'i.updated_at', field: 'updatedAt' },
@@ -29,11 +32,6 @@ const FILTER_COLUMNS = {
 } as const;
 
 const TIME_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '<>' } as const;
-
-function sortExpression(key: SortKey): string {
-  const { column, nullAs } = SORT_COLUMNS[key];
-  return nullAs === undefined ? column : `COALESCE(${column}, ${nullAs})`;
-}
 
 /** Adds every filter of the query, and the viewer's visibility rules, to the builder. */
 export function applyListFilters(
@@ -131,36 +129,47 @@ function addMembership(w: WhereExpressionBuilder, memberStatus: ImageListQuery['
 export function applyOrder(qb: SelectQueryBuilder<ImageRow>, sort: ImageListQuery['sort']): void {
   sort.forEach((item, i) => {
     const direction = item.direction === 'asc' ? 'ASC' : 'DESC';
-    if (i === 0) qb.orderBy(sortExpression(item.key), direction);
-    else qb.addOrderBy(sortExpression(item.key), direction);
+    if (i === 0) qb.orderBy(SORT_COLUMNS[item.key].column, direction);
+    else qb.addOrderBy(SORT_COLUMNS[item.key].column, direction);
   });
 }
 
-/** Keeps only rows after the marker in the sort order (keyset pagination). */
+/**
+ * Keeps only rows after the marker in the sort order (keyset pagination):
+ * rows equal to the marker on the first keys and after it on the next one.
+ */
 export function applyMarker(
   qb: SelectQueryBuilder<ImageRow>,
   sort: ImageListQuery['sort'],
-  marker: ImageRow,
+  marker: Image,
 ): void {
-  const values = sort.map((item) => {
-    const { field, nullAs } = SORT_COLUMNS[item.key];
-    const value = marker[field];
-    if (value !== null) return value;
-    return nullAs === "''" ? '' : -1;
-  });
+  const values = sort.map((item) => marker[SORT_COLUMNS[item.key].field] as unknown);
   qb.andWhere(
     new Brackets((outer) => {
       sort.forEach((item, i) => {
         outer.orWhere(
           new Brackets((inner) => {
-            for (let j = 0; j < i; j++) {
-              inner.andWhere(`${sortExpression(sort[j].key)} = :m${j}`, { [`m${j}`]: values[j] });
-            }
-            const op = item.direction === 'asc' ? '>' : '<';
-            inner.andWhere(`${sortExpression(item.key)} ${op} :m${i}`, { [`m${i}`]: values[i] });
+            for (let j = 0; j < i; j++) inner.andWhere(equalTo(sort[j].key, values[j], j));
+            inner.andWhere(after(item.key, item.direction, values[i], i));
           }),
         );
       });
     }),
   );
+  sort.forEach((_item, i) => {
+    if (values[i] !== null) qb.setParameter(`m${i}`, values[i]);
+  });
+}
+
+function equalTo(key: SortKey, value: unknown, i: number): string {
+  const column = SORT_COLUMNS[key].column;
+  return value === null ? `${column} IS NULL` : `${column} = :m${i}`;
+}
+
+function after(key: SortKey, direction: 'asc' | 'desc', value: unknown, i: number): string {
+  const column = SORT_COLUMNS[key].column;
+  if (direction === 'asc') {
+    return value === null ? `${column} IS NOT NULL` : `${column} > :m${i}`;
+  }
+  return value === null ? '1 = 0' : `(${column} < :m${i} OR ${column} IS NULL)`;
 }

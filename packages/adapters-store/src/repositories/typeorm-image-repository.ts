@@ -7,9 +7,9 @@ import {
   InvalidInput,
   ListViewer,
 } from '@iris/domain';
-import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ImagePropertyRow, ImageRow, ImageTagRow } from '../entities';
-import { propertyRows, tagRows, toImage, toImageRow } from './image-mapper';
+import { IMAGE_COLUMNS, propertyRows, RawImage, rawToImage, tagRows, toImageRow } from './image-mapper';
 import { applyListFilters, applyMarker, applyOrder } from './image-list-sql';
 import { WriteLock } from './write-lock';
 
@@ -31,28 +31,29 @@ export class TypeOrmImageRepository implements ImageRepository {
   }
 
   async findById(id: string): Promise<Image | null> {
-    const row = await this.dataSource.manager.findOneBy(ImageRow, { id, deleted: false });
-    if (row === null) return null;
-    const [image] = await this.hydrate(this.dataSource.manager, [row]);
-    return image;
+    const rows = (await this.dataSource.manager.query(FIND_BY_ID_SQL, [id])) as RawImage[];
+    const [image] = await this.hydrate(this.dataSource.manager, rows);
+    return image ?? null;
   }
 
   async list(query: ImageListQuery, viewer: ListViewer): Promise<Image[]> {
     const manager = this.dataSource.manager;
     const base = (): SelectQueryBuilder<ImageRow> => {
-      const qb = manager.createQueryBuilder(ImageRow, 'i');
+      const qb = selectImages(manager.createQueryBuilder(ImageRow, 'i'));
       applyListFilters(qb, query, viewer);
       return qb;
     };
 
     const qb = base();
     if (query.marker !== null) {
-      const marker = await base().andWhere('i.id = :markerId', { markerId: query.marker }).getOne();
-      if (marker === null) throw new InvalidInput('marker_not_found', { marker: query.marker });
-      applyMarker(qb, query.sort, marker);
+      const [marker] = await base()
+        .andWhere('i.id = :markerId', { markerId: query.marker })
+        .getRawMany<RawImage>();
+      if (marker === undefined) throw new InvalidInput('marker_not_found', { marker: query.marker });
+      applyMarker(qb, query.sort, rawToImage(marker, [], {}));
     }
     applyOrder(qb, query.sort);
-    const rows = await qb.limit(query.limit).getMany();
+    const rows = await qb.limit(query.limit).getRawMany<RawImage>();
     return this.hydrate(manager, rows);
   }
 
@@ -107,24 +108,41 @@ export class TypeOrmImageRepository implements ImageRepository {
   }
 
   /** Loads tags and properties of a whole page in two queries. */
-  private async hydrate(manager: EntityManager, rows: ImageRow[]): Promise<Image[]> {
+  private async hydrate(manager: EntityManager, rows: RawImage[]): Promise<Image[]> {
     if (rows.length === 0) return [];
-    const ids = rows.map((row) => row.id);
-    const [tags, properties] = await Promise.all([
-      manager.find(ImageTagRow, { where: { imageId: In(ids) } }),
-      manager.find(ImagePropertyRow, { where: { imageId: In(ids) } }),
-    ]);
+    const ids = rows.map((row) => row.id as string);
+    const placeholders = ids.map(() => '?').join(', ');
+    const [tags, properties] = (await Promise.all([
+      manager.query(`SELECT image_id, value FROM image_tags WHERE image_id IN (${placeholders})`, ids),
+      manager.query(
+        `SELECT image_id, name, value FROM image_properties WHERE image_id IN (${placeholders})`,
+        ids,
+      ),
+    ])) as [{ image_id: string; value: string }[], { image_id: string; name: string; value: string | null }[]];
 
     const tagsById = new Map<string, string[]>();
     for (const tag of tags) {
-      tagsById.set(tag.imageId, [...(tagsById.get(tag.imageId) ?? []), tag.value]);
+      const list = tagsById.get(tag.image_id);
+      if (list === undefined) tagsById.set(tag.image_id, [tag.value]);
+      else list.push(tag.value);
     }
     const propertiesById = new Map<string, Record<string, string | null>>();
     for (const property of properties) {
-      const entry = propertiesById.get(property.imageId) ?? {};
+      const entry = propertiesById.get(property.image_id) ?? {};
       entry[property.name] = property.value;
-      propertiesById.set(property.imageId, entry);
+      propertiesById.set(property.image_id, entry);
     }
-    return rows.map((row) => toImage(row, tagsById.get(row.id) ?? [], propertiesById.get(row.id) ?? {}));
+    return rows.map((row) =>
+      rawToImage(row, tagsById.get(row.id as string) ?? [], propertiesById.get(row.id as string) ?? {}),
+    );
   }
+}
+
+const FIND_BY_ID_SQL = `SELECT ${IMAGE_COLUMNS.join(', ')} FROM images WHERE id = ? AND deleted = 0`;
+
+/** Selects the image columns under their own names, for getRawMany. */
+function selectImages(qb: SelectQueryBuilder<ImageRow>): SelectQueryBuilder<ImageRow> {
+  qb.select([]);
+  for (const column of IMAGE_COLUMNS) qb.addSelect(`i.${column}`, column);
+  return qb;
 }
