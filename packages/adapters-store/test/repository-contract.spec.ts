@@ -1,0 +1,338 @@
+import {
+  Conflict,
+  Image,
+  ImageListQuery,
+  InvalidInput,
+  parseImageListQuery,
+  QueryParameters,
+} from '@iris/domain';
+import { isSqlite, TypeOrmImageRepository, TypeOrmMemberRepository, WriteLock } from '../src';
+import { openTestDatabase, TestDatabase, testDatabaseKinds } from './database';
+
+
+const OWNER = 'project-a';
+const OTHER = 'project-b';
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+let counter = 0;
+
+function image(fields: Partial<Image> = {}): Image {
+  counter += 1;
+  const id = `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`;
+  return {
+    id,
+    name: `image-${String(counter).padStart(3, '0')}`,
+    status: 'queued',
+    visibility: 'shared',
+    protected: false,
+    osHidden: false,
+    checksum: null,
+    osHashAlgo: null,
+    osHashValue: null,
+    owner: OWNER,
+    size: null,
+    virtualSize: null,
+    containerFormat: 'bare',
+    diskFormat: 'raw',
+    minRam: 0,
+    minDisk: 0,
+    createdAt: new Date(T0 + counter * 1000),
+    updatedAt: new Date(T0 + counter * 1000),
+    tags: [],
+    properties: {},
+    locations: [],
+    ...fields,
+  };
+}
+
+function query(params: QueryParameters = {}): ImageListQuery {
+  return parseImageListQuery(params, { defaultLimit: 25, maxLimit: 1000 });
+}
+
+const admin = { isAdmin: true, projectId: null };
+const owner = { isAdmin: false, projectId: OWNER };
+const other = { isAdmin: false, projectId: OTHER };
+
+describe.each(testDatabaseKinds())('repositories on %s', (kind) => {
+  let db: TestDatabase;
+  let images: TypeOrmImageRepository;
+  let members: TypeOrmMemberRepository;
+
+  beforeAll(async () => {
+    db = await openTestDatabase(kind);
+    const lock = new WriteLock(isSqlite(db.dataSource));
+    images = new TypeOrmImageRepository(db.dataSource, lock);
+    members = new TypeOrmMemberRepository(db.dataSource, lock);
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  beforeEach(async () => {
+    await db.dataSource.query('DELETE FROM image_tags');
+    await db.dataSource.query('DELETE FROM image_properties');
+    await db.dataSource.query('DELETE FROM image_members');
+    await db.dataSource.query('DELETE FROM images');
+  });
+
+  describe('images', () => {
+    it('round-trips every field', async () => {
+      const stored = image({
+        name: 'ünïcode name',
+        status: 'active',
+        visibility: 'public',
+        protected: true,
+        osHidden: true,
+        checksum: 'd41d8cd98f00b204e9800998ecf8427e',
+        osHashAlgo: 'sha512',
+        osHashValue: 'ab'.repeat(64),
+        size: 5_000_000_000,
+        virtualSize: 10_737_418_240,
+        minRam: 512,
+        minDisk: 2,
+        tags: ['one', 'two'],
+        properties: { os_distro: 'debian', kernel_id: null },
+        locations: [{ url: 'file:///x/y', metadata: { store: 'file' } }],
+      });
+      await images.add(stored);
+
+      const found = await images.findById(stored.id);
+
+      expect(found).toEqual({ ...stored, tags: expect.arrayContaining(['one', 'two']) });
+      expect(found?.tags).toHaveLength(2);
+    });
+
+    it('rejects a reused id', async () => {
+      const first = image();
+      await images.add(first);
+      await expect(images.add({ ...first, name: 'again' })).rejects.toBeInstanceOf(Conflict);
+    });
+
+    it('rejects an id of a deleted image', async () => {
+      const first = image();
+      await images.add(first);
+      await images.markDeleted(first.id, 'queued', new Date(T0));
+      await expect(images.add(first)).rejects.toBeInstanceOf(Conflict);
+    });
+
+    it('returns null for a missing id', async () => {
+      expect(await images.findById('00000000-0000-4000-8000-999999999999')).toBeNull();
+    });
+
+    it('hides deleted images', async () => {
+      const stored = image();
+      await images.add(stored);
+
+      expect(await images.markDeleted(stored.id, 'queued', new Date(T0))).toBe(true);
+      expect(await images.findById(stored.id)).toBeNull();
+      expect(await images.list(query(), admin)).toEqual([]);
+    });
+
+    it('deletes only from the expected status', async () => {
+      const stored = image({ status: 'active' });
+      await images.add(stored);
+      expect(await images.markDeleted(stored.id, 'queued', new Date(T0))).toBe(false);
+      expect(await images.findById(stored.id)).not.toBeNull();
+    });
+
+    it('updates only from the expected status', async () => {
+      const stored = image();
+      await images.add(stored);
+      const saving = { ...stored, status: 'saving' as const };
+
+      expect(await images.update(saving, { status: 'queued' })).toBe(true);
+      expect(await images.update({ ...stored, status: 'saving' }, { status: 'queued' })).toBe(false);
+      expect((await images.findById(stored.id))?.status).toBe('saving');
+    });
+
+    it('updates only from the expected time', async () => {
+      const stored = image();
+      await images.add(stored);
+      const later = new Date(stored.updatedAt.getTime() + 5000);
+
+      const first = await images.update({ ...stored, name: 'first', updatedAt: later }, {
+        status: 'queued',
+        updatedAt: stored.updatedAt,
+      });
+      const second = await images.update({ ...stored, name: 'second', updatedAt: later }, {
+        status: 'queued',
+        updatedAt: stored.updatedAt,
+      });
+
+      expect(first).toBe(true);
+      expect(second).toBe(false);
+      expect((await images.findById(stored.id))?.name).toBe('first');
+    });
+
+    it('replaces tags and properties on update', async () => {
+      const stored = image({ tags: ['a', 'b'], properties: { x: '1', y: '2' } });
+      await images.add(stored);
+
+      await images.update({ ...stored, tags: ['c'], properties: { y: '3' } }, { status: 'queued' });
+
+      const found = await images.findById(stored.id);
+      expect(found?.tags).toEqual(['c']);
+      expect(found?.properties).toEqual({ y: '3' });
+    });
+  });
+
+  describe('listing', () => {
+    it('pages through every image once', async () => {
+      const all = Array.from({ length: 7 }, () => image({ visibility: 'public' }));
+      for (const item of all) await images.add(item);
+
+      const seen: string[] = [];
+      let marker: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const params: QueryParameters = { limit: '3', ...(marker ? { marker } : {}) };
+        const result = await images.list(query(params), owner);
+        seen.push(...result.map((item) => item.id));
+        if (result.length < 3) break;
+        marker = result[result.length - 1].id;
+      }
+
+      expect(seen).toEqual(all.map((item) => item.id).reverse());
+    });
+
+    it('pages by name with null names', async () => {
+      const names = ['b', null, 'a', null, 'c', 'a'];
+      for (const name of names) await images.add(image({ name }));
+
+      for (const direction of ['asc', 'desc']) {
+        const seen: (string | null)[] = [];
+        let marker: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const params: QueryParameters = { limit: '2', sort: `name:${direction}`, ...(marker ? { marker } : {}) };
+          const result = await images.list(query(params), admin);
+          seen.push(...result.map((item) => item.name));
+          if (result.length < 2) break;
+          marker = result[result.length - 1].id;
+        }
+        const expected = direction === 'asc' ? [null, null, 'a', 'a', 'b', 'c'] : ['c', 'b', 'a', 'a', null, null];
+        expect(seen).toEqual(expected);
+      }
+    });
+
+    it('rejects an unknown marker', async () => {
+      await expect(
+        images.list(query({ marker: '00000000-0000-4000-8000-999999999999' }), admin),
+      ).rejects.toBeInstanceOf(InvalidInput);
+    });
+
+    it('applies the visibility rules', async () => {
+      const mine = image({ visibility: 'private' });
+      const shared = image({ visibility: 'shared', owner: OTHER });
+      const sharedPending = image({ visibility: 'shared', owner: OTHER });
+      const community = image({ visibility: 'community', owner: OTHER });
+      const publicImage = image({ visibility: 'public', owner: OTHER });
+      const foreignPrivate = image({ visibility: 'private', owner: OTHER });
+      for (const item of [mine, shared, sharedPending, community, publicImage, foreignPrivate]) {
+        await images.add(item);
+      }
+      const now = new Date(T0);
+      await members.add({ imageId: shared.id, memberId: OWNER, status: 'accepted', createdAt: now, updatedAt: now });
+      await members.add({ imageId: sharedPending.id, memberId: OWNER, status: 'pending', createdAt: now, updatedAt: now });
+
+      const ids = async (params: QueryParameters, viewer = owner): Promise<string[]> =>
+        (await images.list(query(params), viewer)).map((item) => item.id).sort();
+
+      expect(await ids({})).toEqual([mine.id, shared.id, publicImage.id].sort());
+      expect(await ids({ member_status: 'pending' })).toEqual([mine.id, sharedPending.id, publicImage.id].sort());
+      expect(await ids({ member_status: 'all' })).toEqual(
+        [mine.id, shared.id, sharedPending.id, publicImage.id].sort(),
+      );
+      expect(await ids({ visibility: 'community' })).toEqual([community.id]);
+      expect(await ids({ visibility: 'all' })).toEqual([mine.id, shared.id, community.id, publicImage.id].sort());
+      expect(await ids({}, admin)).toEqual(
+        [mine.id, shared.id, sharedPending.id, publicImage.id, foreignPrivate.id].sort(),
+      );
+      expect(await ids({ visibility: 'all' }, admin)).toHaveLength(6);
+      expect(await ids({}, other)).toEqual(
+        [shared.id, sharedPending.id, community.id, publicImage.id, foreignPrivate.id].sort(),
+      );
+    });
+
+    it('filters on columns, tags and properties', async () => {
+      const a = image({ name: 'alpha', status: 'active', size: 100, tags: ['x', 'y'], properties: { os: 'linux' } });
+      const b = image({ name: 'beta', status: 'active', size: 200, tags: ['x'], properties: { os: 'bsd' } });
+      const c = image({ name: 'gamma', size: 300, protected: true, osHidden: true });
+      for (const item of [a, b, c]) await images.add(item);
+
+      const names = async (params: QueryParameters): Promise<(string | null)[]> =>
+        (await images.list(query({ sort: 'name:asc', ...params }), admin)).map((item) => item.name);
+
+      expect(await names({ name: 'in:alpha,gamma' })).toEqual(['alpha']);
+      expect(await names({ status: 'active' })).toEqual(['alpha', 'beta']);
+      expect(await names({ tag: ['x', 'y'] })).toEqual(['alpha']);
+      expect(await names({ tag: 'x' })).toEqual(['alpha', 'beta']);
+      expect(await names({ os: 'bsd' })).toEqual(['beta']);
+      expect(await names({ size_min: '150' })).toEqual(['beta']);
+      expect(await names({ size_max: '150' })).toEqual(['alpha']);
+      expect(await names({ os_hidden: 'true' })).toEqual(['gamma']);
+      expect(await names({ os_hidden: 'true', protected: 'false' })).toEqual([]);
+      expect(await names({ owner: OTHER })).toEqual([]);
+    });
+
+    it('filters on creation time', async () => {
+      const early = image();
+      const late = image();
+      await images.add(early);
+      await images.add(late);
+      const boundary = late.createdAt.toISOString();
+
+      const ids = async (value: string): Promise<string[]> =>
+        (await images.list(query({ created_at: value }), admin)).map((item) => item.id);
+
+      expect(await ids(`lt:${boundary}`)).toEqual([early.id]);
+      expect(await ids(`gte:${boundary}`)).toEqual([late.id]);
+      expect(await ids(`eq:${boundary}`)).toEqual([late.id]);
+      expect(await ids(`neq:${boundary}`)).toEqual([early.id]);
+    });
+
+    it('leaves out killed images', async () => {
+      await images.add(image({ status: 'killed' }));
+      expect(await images.list(query(), admin)).toEqual([]);
+    });
+  });
+
+  describe('members', () => {
+    it('adds, lists, updates and removes', async () => {
+      const shared = image();
+      await images.add(shared);
+      const now = new Date(T0);
+
+      await members.add({ imageId: shared.id, memberId: OTHER, status: 'pending', createdAt: now, updatedAt: now });
+      await expect(
+        members.add({ imageId: shared.id, memberId: OTHER, status: 'pending', createdAt: now, updatedAt: now }),
+      ).rejects.toBeInstanceOf(Conflict);
+      expect(await members.updateStatus(shared.id, OTHER, 'accepted', new Date(T0 + 1000))).toBe(true);
+
+      const found = await members.find(shared.id, OTHER);
+      expect(found).toEqual({
+        imageId: shared.id,
+        memberId: OTHER,
+        status: 'accepted',
+        createdAt: now,
+        updatedAt: new Date(T0 + 1000),
+      });
+      expect(await members.listByImage(shared.id)).toHaveLength(1);
+      expect(await members.remove(shared.id, OTHER)).toBe(true);
+      expect(await members.remove(shared.id, OTHER)).toBe(false);
+      expect(await members.find(shared.id, OTHER)).toBeNull();
+    });
+
+    it('removes every member of an image', async () => {
+      const shared = image();
+      await images.add(shared);
+      const now = new Date(T0);
+      for (const member of ['p1', 'p2', 'p3']) {
+        await members.add({ imageId: shared.id, memberId: member, status: 'pending', createdAt: now, updatedAt: now });
+      }
+
+      await members.removeAll(shared.id);
+
+      expect(await members.listByImage(shared.id)).toEqual([]);
+    });
+  });
+});

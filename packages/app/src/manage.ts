@@ -1,0 +1,57 @@
+import { createDataSource } from '@iris/adapters-store';
+import { loadConfig } from './config';
+import { redact } from './server';
+
+const USAGE = `usage: npm run manage -- COMMAND
+
+Commands:
+  db sync      apply every pending database migration
+  db version   list the applied migrations
+`;
+
+async function dbSync(url: string): Promise<void> {
+  const dataSource = createDataSource(url);
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const migration of applied) process.stdout.write(`applied ${migration.name}\n`);
+    process.stdout.write(`database ${redact(url)} is up to date\n`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function dbVersion(url: string): Promise<void> {
+  const dataSource = createDataSource(url);
+  await dataSource.initialize();
+  try {
+    const pending = await dataSource.showMigrations();
+    const rows = (await dataSource.query('SELECT name FROM migrations ORDER BY id').catch(() => [])) as {
+      name: string;
+    }[];
+    for (const row of rows) process.stdout.write(`applied ${row.name}\n`);
+    process.stdout.write(pending ? 'migrations are pending: run db sync\n' : 'no migration is pending\n');
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadConfig();
+  const command = argv.join(' ');
+  if (command === 'db sync') await dbSync(config.databaseUrl);
+  else if (command === 'db version') await dbVersion(config.databaseUrl);
+  else {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`manage: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
