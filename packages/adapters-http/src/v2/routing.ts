@@ -3,16 +3,20 @@ import { HttpError } from '../errors/http-error';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
+/** The order in which Glance lists methods in an Allow header. */
+const METHOD_ORDER: readonly Method[] = ['get', 'post', 'put', 'patch', 'delete'];
+
 /**
- * Registers the handlers of one path and answers every other method with
- * 405 and an Allow header, as Glance's router does. HEAD is one of those
- * other methods: Glance serves no HEAD route, so Express must not answer it
- * with the GET handler.
+ * Registers the handlers of one path and rejects every other method with
+ * 405 and an Allow header, as Glance's router does. That includes HEAD,
+ * because Glance serves no HEAD route and Express would otherwise run the
+ * GET handler for it.
  */
 export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler>>): void {
-  const allowed = Object.keys(handlers).map((method) => method.toUpperCase());
+  const allowed = METHOD_ORDER.filter((method) => method in handlers).map((method) => method.toUpperCase());
   const notAllowed = (req: Request, _res: Response): void => {
-    throw new HttpError(405, 'method_not_allowed', { method: req.method }, { Allow: allowed.join(', ') });
+    const headers = { Allow: allowed.join(', ') };
+    throw new HttpError(405, 'method_not_allowed', { method: req.method }, headers);
   };
   const chain = router.route(path);
   chain.head(notAllowed);

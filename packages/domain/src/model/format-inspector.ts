@@ -22,11 +22,17 @@ function readUint32LittleEndian(head: Uint8Array, offset: number): number {
 
 /**
  * Returns the virtual disk size that the data's header declares for the
- * given disk format, or null when the format is not inspected or the header
- * does not match it. Raw data is its own virtual size.
+ * given formats, or null when the formats are not inspected or the header
+ * does not match them. Raw data is its own virtual size. Glance 25.1
+ * inspects only bare containers and leaves empty data without one.
  */
-export function inspectVirtualSize(diskFormat: string | null, head: Uint8Array, size: number): number | null {
-  switch (diskFormat) {
+export function inspectVirtualSize(
+  formats: { diskFormat: string | null; containerFormat: string | null },
+  head: Uint8Array,
+  size: number,
+): number | null {
+  if (formats.containerFormat !== 'bare' || size === 0) return null;
+  switch (formats.diskFormat) {
     case 'raw':
       return size;
     case 'qcow2':

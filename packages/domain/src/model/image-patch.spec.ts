@@ -302,10 +302,10 @@ describe('patch application', () => {
     expect(result.diskFormat).toBe('raw');
   });
 
-  it('unchanged disk_format on active works', () => {
-    const image = makeImage({ status: 'active' });
-    const result = patch(image, [{ op: 'replace', path: '/disk_format', value: 'qcow2' }]);
-    expect(result.diskFormat).toBe('qcow2');
+  it('unchanged disk_format on active refused', () => {
+    const image = makeImage({ status: 'active', diskFormat: 'qcow2' });
+    const body = [{ op: 'replace', path: '/disk_format', value: 'qcow2' }];
+    expect(thrownBy(() => patch(image, body))).toBeInstanceOf(Forbidden);
   });
 
   it('tag quota exceeded', () => {

@@ -142,9 +142,8 @@ function applyOperation(
 }
 
 function setBaseAttribute(image: Image, name: keyof typeof BASE_FIELDS, value: unknown): Image {
-  if (name === 'disk_format' || name === 'container_format') {
-    if (image[BASE_FIELDS[name]] !== value) checkFormatChangeAllowed(image, name);
-  }
+  // Glance rejects the write itself, even when the value stays the same.
+  if (name === 'disk_format' || name === 'container_format') checkFormatChangeAllowed(image, name);
   if (name === 'tags') {
     return { ...image, tags: [...new Set(value as string[])] };
   }

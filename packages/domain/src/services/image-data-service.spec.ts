@@ -409,6 +409,7 @@ describe('resolveRange', () => {
     [{ start: 99, end: 99 }, 100, { start: 99, end: 99 }],
     [{ start: null, end: 10 }, 100, { start: 90, end: 99 }],
     [{ start: null, end: 200 }, 100, { start: 0, end: 99 }],
+    [{ start: null, end: 0 }, 100, { start: 0, end: 99 }],
   ] as [RangeRequest, number, ByteRange][])('range %j of %d bytes', (range, size, expected) => {
     expect(resolveRange(range, size)).toEqual(expected);
   });
@@ -417,7 +418,6 @@ describe('resolveRange', () => {
     [{ start: 100, end: null }, 100],
     [{ start: 100, end: 200 }, 100],
     [{ start: 10, end: 5 }, 100],
-    [{ start: null, end: 0 }, 100],
     [{ start: null, end: null }, 100],
     [{ start: null, end: 5 }, 0],
     [{ start: 0, end: null }, 0],

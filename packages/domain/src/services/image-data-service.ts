@@ -74,7 +74,7 @@ export class ImageDataService {
     const active: Image = {
       ...withStatus(saving, 'active'),
       size: stored.size,
-      virtualSize: inspectVirtualSize(saving.diskFormat, head.bytes, stored.size),
+      virtualSize: inspectVirtualSize(saving, head.bytes, stored.size),
       checksum: stored.checksum,
       osHashAlgo: stored.hashAlgo,
       osHashValue: stored.hashValue,
@@ -112,9 +112,12 @@ export class ImageDataService {
 /** Turns a client's range into absolute byte positions, or throws RangeNotSatisfiable. */
 export function resolveRange(range: RangeRequest, size: number): ByteRange {
   if (range.start === null) {
-    if (range.end === null || range.end === 0 || size === 0) {
+    if (range.end === null || size === 0) {
       throw new RangeNotSatisfiable('range_not_satisfiable', { size });
     }
+    // webob, under Glance, parses the suffix `-0` as the start 0, so it
+    // serves the whole data rather than rejecting an empty suffix.
+    if (range.end === 0) return { start: 0, end: size - 1 };
     return { start: Math.max(0, size - range.end), end: size - 1 };
   }
   if (range.start >= size) throw new RangeNotSatisfiable('range_not_satisfiable', { size });
