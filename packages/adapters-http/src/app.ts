@@ -6,11 +6,12 @@ import { Logger } from './logger';
 import { errorHandler } from './middleware/error-handler';
 import { answerOptions, decodeEncodedSlashes } from './middleware/front-end';
 import { accessLog, AuthStrategy, authenticate, requestId } from './middleware/request-context';
-import { ApiVersion, V2_VERSIONS, versionNegotiation } from './versions';
+import { ApiVersion, V1_VERSIONS, V2_VERSIONS, versionNegotiation } from './versions';
 import { imageDataController } from './v2/image-data-controller';
 import { imagesController } from './v2/images-controller';
 import { membersController } from './v2/members-controller';
 import { schemasController } from './v2/schemas-controller';
+import { v1Router, V1Services } from './v1/router';
 
 export interface HttpAppDeps {
   images: ImageService;
@@ -22,6 +23,8 @@ export interface HttpAppDeps {
   formats: FormatSettings;
   importMethods?: string[];
   versions?: ApiVersion[];
+  /** The Images API v1 services; without them `/v1` is an unknown version. */
+  v1?: V1Services;
 }
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']);
@@ -38,7 +41,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(accessLog());
   app.use(answerOptions);
   app.use(decodeEncodedSlashes);
-  app.use(versionNegotiation(deps.versions ?? V2_VERSIONS));
+  const defaultVersions = deps.v1 === undefined ? V2_VERSIONS : [...V2_VERSIONS, ...V1_VERSIONS];
+  app.use(versionNegotiation(deps.versions ?? defaultVersions));
 
   const v2 = Router();
   v2.use(authenticate(deps.auth));
@@ -46,7 +50,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v2.use(imageDataController(deps.imageData));
   v2.use(membersController(deps.members));
   v2.use(schemasController(deps.formats));
-  // A known path with another method got 405 from its route; an unknown
+  // A known path with another method got 405 from its route. An unknown
   // path is 404, or 501 for a method that no route serves.
   v2.use((req: Request) => {
     if (!KNOWN_METHODS.has(req.method)) {
@@ -55,6 +59,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     throw new HttpError(404, 'path_not_found');
   });
   app.use('/v2', v2);
+  if (deps.v1 !== undefined) app.use('/v1', v1Router(deps.v1, deps.images, deps.auth));
 
   app.use(errorHandler(deps.translator, deps.logger));
   return app;

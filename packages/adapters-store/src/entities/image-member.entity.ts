@@ -12,6 +12,10 @@ export class ImageMemberRow {
   @Column({ type: 'varchar', length: 20 })
   status!: string;
 
+  /** The v1 API's can_share: the member may share the image further. */
+  @Column({ name: 'can_share', type: 'boolean', default: false })
+  canShare!: boolean;
+
   @Column({ name: 'created_at', type: 'datetime' })
   createdAt!: Date;
 

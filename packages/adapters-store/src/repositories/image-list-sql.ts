@@ -42,6 +42,9 @@ export function applyListFilters(
   qb.where('i.deleted = :notDeleted', { notDeleted: false });
   qb.andWhere("i.status <> 'killed'");
   applyVisibility(qb, query, viewer);
+  if (query.excludedVisibility !== undefined) {
+    qb.andWhere('i.visibility <> :excludedVisibility', { excludedVisibility: query.excludedVisibility });
+  }
   qb.andWhere('i.os_hidden = :osHidden', { osHidden: query.osHidden });
 
   let n = 0;

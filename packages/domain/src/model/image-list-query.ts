@@ -1,5 +1,4 @@
 import { InvalidInput } from '../errors';
-import { isImageStatus } from './image-status';
 import { Visibility, VISIBILITIES } from './image';
 import { MemberStatus } from './member';
 
@@ -21,6 +20,8 @@ export interface ImageListQuery {
   /** Exact values (one, or several with `in:`) per column. */
   columns: Partial<Record<ColumnFilterKey, string[]>>;
   visibility: Visibility | 'all' | null;
+  /** Images with this visibility are left out (the v1 API's is_public=false). */
+  excludedVisibility?: Visibility;
   memberStatus: MemberStatus | 'all';
   owner: string | null;
   tags: string[];
@@ -215,9 +216,8 @@ function parseColumnValues(key: string, value: string): string[] {
   if (operator === 'eq') return [operand];
   if (operator !== 'in') throw new InvalidInput('invalid_filter_operator', { operator, key });
 
-  const values = splitQuotedList(key, operand);
-  if (key === 'status' && !values.every(isImageStatus)) throw invalid(key, value);
-  return values;
+  // Glance does not reject an unknown status in the list, which matches no image.
+  return splitQuotedList(key, operand);
 }
 
 /** Splits `a,"b,c",d`; a quote must open and close a whole element. */
