@@ -22,8 +22,19 @@ describe('version discovery', () => {
     expect(versions[0].status).toBe('CURRENT');
     expect(versions.map((version) => version.id)).toContain('v2.0');
     for (const version of versions) {
-      expect(version.links).toEqual([{ rel: 'self', href: `${server.url}/v2/` }]);
+      const api = version.id.startsWith('v1.') ? 'v1' : 'v2';
+      expect(version.links).toEqual([{ rel: 'self', href: `${server.url}/${api}/` }]);
     }
+  });
+
+  it('lists v1 as deprecated', async () => {
+    const res = await api.get('/versions');
+    const versions = res.json.versions as { id: string; status: string }[];
+
+    expect(versions.filter((version) => version.id.startsWith('v1.'))).toEqual([
+      expect.objectContaining({ id: 'v1.1', status: 'DEPRECATED' }),
+      expect.objectContaining({ id: 'v1.0', status: 'DEPRECATED' }),
+    ]);
   });
 
   it('lists versions for any method', async () => {
@@ -43,10 +54,10 @@ describe('version discovery', () => {
   });
 
   it('unknown version returns 300', async () => {
-    const v1 = await api.get('/v1/images');
+    const v3 = await api.get('/v3/images');
     const v9 = await api.get('/v9/images');
 
-    expect(v1.status).toBe(300);
+    expect(v3.status).toBe(300);
     expect(v9.status).toBe(300);
   });
 
