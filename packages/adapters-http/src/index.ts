@@ -6,6 +6,8 @@ export * from './i18n/en';
 export * from './i18n/translator';
 export * from './logger';
 export * from './middleware/accept';
+export * from './keystone/keystone-token-validator';
+export * from './middleware/keystone-auth';
 export * from './middleware/noauth';
 export * from './middleware/request-context';
 export * from './versions';

@@ -9,6 +9,24 @@ export interface IrisConfig {
   /** `sqlite:PATH` or `mysql://user:pass@host:port/db`; SQLite under dataDir by default. */
   databaseUrl: string;
   auth: 'noauth' | 'keystone';
+  /** Keystone's Identity API v3 URL, such as http://127.0.0.1:5000/v3 (IRIS_AUTH=keystone only). */
+  keystoneUrl: string;
+  /** The service user that validates tokens, with password authentication. */
+  keystoneUsername: string;
+  keystonePassword: string;
+  /** Project that the service user's token is scoped to. */
+  keystoneProject: string;
+  /** Domain names of the service user and of its project. */
+  keystoneUserDomain: string;
+  keystoneProjectDomain: string;
+  /** Limit for each call to Keystone, in milliseconds. */
+  keystoneTimeoutMs: number;
+  /** How long a validated token is trusted without asking Keystone, in milliseconds (0 disables the cache). */
+  tokenCacheTtlMs: number;
+  /** How many validated tokens are kept at most. */
+  tokenCacheSize: number;
+  /** YAML or JSON file of oslo.policy rules that replace Glance's defaults, or empty for none. */
+  policyFile: string;
   logLevel: string;
   /** Largest image in bytes (Glance's image_size_cap, 1 TiB by default). */
   imageSizeCap: number;
@@ -20,6 +38,8 @@ export interface IrisConfig {
   memberQuota: number;
   /** How long SIGTERM waits for in-flight requests, in milliseconds. */
   shutdownTimeoutMs: number;
+  /** Serves the deprecated Images API v1 under `/v1` and lists it in the versions document. */
+  enableV1: boolean;
 }
 
 const DEFAULTS = {
@@ -27,6 +47,16 @@ const DEFAULTS = {
   port: 9292,
   dataDir: './data',
   auth: 'noauth',
+  keystoneUrl: '',
+  keystoneUsername: '',
+  keystonePassword: '',
+  keystoneProject: '',
+  keystoneUserDomain: 'Default',
+  keystoneProjectDomain: 'Default',
+  keystoneTimeoutMs: 5000,
+  tokenCacheTtlMs: 300_000,
+  tokenCacheSize: 10_000,
+  policyFile: '',
   logLevel: 'info',
   imageSizeCap: 1099511627776,
   hashAlgo: 'sha512',
@@ -36,6 +66,7 @@ const DEFAULTS = {
   tagQuota: 128,
   memberQuota: 128,
   shutdownTimeoutMs: 10_000,
+  enableV1: true,
 } as const;
 
 /** Environment variable of each setting; the optional JSON file uses the field names. */
@@ -45,6 +76,16 @@ export const ENVIRONMENT_NAMES: Record<keyof IrisConfig, string> = {
   dataDir: 'IRIS_DATA_DIR',
   databaseUrl: 'IRIS_DATABASE_URL',
   auth: 'IRIS_AUTH',
+  keystoneUrl: 'IRIS_KEYSTONE_URL',
+  keystoneUsername: 'IRIS_KEYSTONE_USERNAME',
+  keystonePassword: 'IRIS_KEYSTONE_PASSWORD',
+  keystoneProject: 'IRIS_KEYSTONE_PROJECT',
+  keystoneUserDomain: 'IRIS_KEYSTONE_USER_DOMAIN',
+  keystoneProjectDomain: 'IRIS_KEYSTONE_PROJECT_DOMAIN',
+  keystoneTimeoutMs: 'IRIS_KEYSTONE_TIMEOUT_MS',
+  tokenCacheTtlMs: 'IRIS_KEYSTONE_CACHE_TTL_MS',
+  tokenCacheSize: 'IRIS_KEYSTONE_CACHE_SIZE',
+  policyFile: 'IRIS_POLICY_FILE',
   logLevel: 'IRIS_LOG_LEVEL',
   imageSizeCap: 'IRIS_IMAGE_SIZE_CAP',
   hashAlgo: 'IRIS_HASH_ALGO',
@@ -54,12 +95,23 @@ export const ENVIRONMENT_NAMES: Record<keyof IrisConfig, string> = {
   tagQuota: 'IRIS_IMAGE_TAG_QUOTA',
   memberQuota: 'IRIS_IMAGE_MEMBER_QUOTA',
   shutdownTimeoutMs: 'IRIS_SHUTDOWN_TIMEOUT_MS',
+  enableV1: 'IRIS_ENABLE_V1',
 };
 
 const NUMERIC: (keyof IrisConfig)[] = [
   'port', 'imageSizeCap', 'defaultLimit', 'maxLimit', 'propertyQuota', 'tagQuota', 'memberQuota',
-  'shutdownTimeoutMs',
+  'shutdownTimeoutMs', 'keystoneTimeoutMs', 'tokenCacheTtlMs', 'tokenCacheSize',
 ];
+
+const BOOLEAN: (keyof IrisConfig)[] = ['enableV1'];
+
+function parseBoolean(key: keyof IrisConfig, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  throw new Error(`Invalid ${ENVIRONMENT_NAMES[key]} '${String(value)}': expected true or false`);
+}
 
 function readFileSettings(file: string | undefined): Partial<Record<keyof IrisConfig, unknown>> {
   if (file === undefined || file === '') return {};
@@ -67,6 +119,24 @@ function readFileSettings(file: string | undefined): Partial<Record<keyof IrisCo
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
     throw new Error(`Cannot read the configuration file ${file} (IRIS_CONFIG): ${(error as Error).message}`);
+  }
+}
+
+const KEYSTONE_REQUIRED = ['keystoneUrl', 'keystoneUsername', 'keystonePassword', 'keystoneProject'] as const;
+
+function checkKeystoneSettings(merged: Record<string, unknown>): void {
+  const missing = KEYSTONE_REQUIRED.filter((key) => String(merged[key] ?? '') === '');
+  if (missing.length > 0) {
+    const names = missing.map((key) => ENVIRONMENT_NAMES[key]).join(', ');
+    throw new Error(`IRIS_AUTH=keystone needs ${names}`);
+  }
+  if (!/^https?:\/\/[^/]/.test(String(merged.keystoneUrl))) {
+    const url = String(merged.keystoneUrl);
+    throw new Error(`Invalid IRIS_KEYSTONE_URL '${url}': expected an http:// or https:// URL`);
+  }
+  if (Number(merged.keystoneTimeoutMs) <= 0) {
+    const timeout = String(merged.keystoneTimeoutMs);
+    throw new Error(`Invalid IRIS_KEYSTONE_TIMEOUT_MS '${timeout}': expected a positive number`);
   }
 }
 
@@ -87,9 +157,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): IrisConfig {
     }
     merged[key] = value;
   }
+  for (const key of BOOLEAN) merged[key] = parseBoolean(key, merged[key]);
   if (merged.auth !== 'noauth' && merged.auth !== 'keystone') {
     throw new Error(`Invalid IRIS_AUTH '${String(merged.auth)}': expected noauth or keystone`);
   }
+  if (merged.auth === 'keystone') checkKeystoneSettings(merged);
   const dataDir = path.resolve(String(merged.dataDir));
   merged.dataDir = dataDir;
   merged.databaseUrl ??= `sqlite:${path.join(dataDir, 'iris.sqlite')}`;

@@ -1,12 +1,5 @@
 import 'reflect-metadata';
-import {
-  AuthStrategy,
-  createHttpApp,
-  I18nextTranslator,
-  Logger,
-  noauthStrategy,
-  Translator,
-} from '@iris/adapters-http';
+import { AuthStrategy, createHttpApp, I18nextTranslator, Logger, Translator } from '@iris/adapters-http';
 import {
   createDataSource,
   FilesystemDataStore,
@@ -25,14 +18,20 @@ import {
   ImageService,
   MemberRepository,
   MemberService,
+  MemberShareRepository,
   Policy,
   systemClock,
+  TokenValidator,
+  V1ImageService,
+  V1MemberService,
 } from '@iris/domain';
 import { Container } from 'inversify';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { keystoneValidator, selectAuth } from './auth';
 import { IrisConfig } from './config';
+import { loadPolicy } from './policy-file';
 
 export const TOKENS = {
   Config: Symbol('IrisConfig'),
@@ -45,15 +44,10 @@ export const TOKENS = {
   ImageService: Symbol('ImageService'),
   ImageDataService: Symbol('ImageDataService'),
   MemberService: Symbol('MemberService'),
+  V1ImageService: Symbol('V1ImageService'),
+  V1MemberService: Symbol('V1MemberService'),
   HttpApp: Symbol('HttpApp'),
 } as const;
-
-function selectAuth(config: IrisConfig): AuthStrategy {
-  if (config.auth === 'keystone') {
-    throw new Error('IRIS_AUTH=keystone is not available yet; use noauth');
-  }
-  return noauthStrategy;
-}
 
 /** Wires every port to its adapter and every service to its ports. */
 export function buildContainer(config: IrisConfig, logger: Logger): Container {
@@ -66,9 +60,12 @@ export function buildContainer(config: IrisConfig, logger: Logger): Container {
     .toDynamicValue((ctx) => new WriteLock(isSqlite(ctx.get<DataSource>(TOKENS.DataSource))));
   container.bind<Clock>(Clock).toConstantValue(systemClock);
   container.bind<IdGenerator>(IdGenerator).toConstantValue({ newId: () => randomUUID() });
-  container.bind(TOKENS.Policy).toConstantValue(new Policy());
+  container.bind<Policy>(TOKENS.Policy).toConstantValue(loadPolicy(config.policyFile));
   container.bind<Translator>(TOKENS.Translator).toConstantValue(new I18nextTranslator());
-  container.bind<AuthStrategy>(TOKENS.AuthStrategy).toConstantValue(selectAuth(config));
+  container.bind<TokenValidator>(TokenValidator).toDynamicValue(() => keystoneValidator(config, logger));
+  container
+    .bind<AuthStrategy>(TOKENS.AuthStrategy)
+    .toDynamicValue((ctx) => selectAuth(config, ctx.get(TOKENS.Policy), () => ctx.get(TokenValidator)));
 
   container
     .bind<ImageRepository>(ImageRepository)
@@ -76,6 +73,10 @@ export function buildContainer(config: IrisConfig, logger: Logger): Container {
   container
     .bind<MemberRepository>(MemberRepository)
     .toDynamicValue((ctx) => new TypeOrmMemberRepository(ctx.get(TOKENS.DataSource), ctx.get(TOKENS.WriteLock)));
+  // The same repository keeps the v1 can_share flag of each membership.
+  container
+    .bind<MemberShareRepository>(MemberShareRepository)
+    .toDynamicValue((ctx) => ctx.get<TypeOrmMemberRepository>(MemberRepository));
   container.bind<ImageDataStore>(ImageDataStore).toConstantValue(
     new FilesystemDataStore({
       storeId: 'file',
@@ -85,6 +86,7 @@ export function buildContainer(config: IrisConfig, logger: Logger): Container {
   );
 
   bindServices(container, config);
+  if (config.enableV1) bindV1Services(container, config);
   container.bind(TOKENS.HttpApp).toDynamicValue((ctx) =>
     createHttpApp({
       images: ctx.get(TOKENS.ImageService),
@@ -94,6 +96,9 @@ export function buildContainer(config: IrisConfig, logger: Logger): Container {
       translator: ctx.get(TOKENS.Translator),
       logger,
       formats: DEFAULT_FORMATS,
+      v1: config.enableV1
+        ? { images: ctx.get(TOKENS.V1ImageService), members: ctx.get(TOKENS.V1MemberService) }
+        : undefined,
     }),
   );
   return container;
@@ -133,6 +138,40 @@ function bindServices(container: Container, config: IrisConfig): void {
       new MemberService({
         images: ctx.get(ImageRepository),
         members: ctx.get(MemberRepository),
+        policy: ctx.get(TOKENS.Policy),
+        clock: ctx.get(Clock),
+        settings: { memberQuota: config.memberQuota },
+      }),
+  );
+}
+
+/** Binds the Images API v1 services to the same repositories, store and policy as v2. */
+function bindV1Services(container: Container, config: IrisConfig): void {
+  container.bind(TOKENS.V1ImageService).toDynamicValue(
+    (ctx) =>
+      new V1ImageService({
+        images: ctx.get(ImageRepository),
+        members: ctx.get(MemberRepository),
+        data: ctx.get(ImageDataStore),
+        policy: ctx.get(TOKENS.Policy),
+        clock: ctx.get(Clock),
+        ids: ctx.get(IdGenerator),
+        settings: {
+          formats: DEFAULT_FORMATS,
+          paging: { defaultLimit: config.defaultLimit, maxLimit: config.maxLimit },
+          propertyQuota: config.propertyQuota,
+          imageSizeCap: config.imageSizeCap,
+          // glance_store's filesystem store accepts both scheme names.
+          storeNames: ['file', 'filesystem'],
+        },
+      }),
+  );
+  container.bind(TOKENS.V1MemberService).toDynamicValue(
+    (ctx) =>
+      new V1MemberService({
+        images: ctx.get(ImageRepository),
+        members: ctx.get(MemberRepository),
+        shares: ctx.get(MemberShareRepository),
         policy: ctx.get(TOKENS.Policy),
         clock: ctx.get(Clock),
         settings: { memberQuota: config.memberQuota },

@@ -39,7 +39,10 @@ export async function startServer(config: IrisConfig, logger: Logger): Promise<R
   const url = `http://${address.address}:${address.port}`;
   if (config.auth === 'noauth') {
     logger.warn({ auth: 'noauth' }, 'requests are NOT authenticated: identity headers are trusted and a request without them acts as admin');
+  } else {
+    logger.info({ auth: 'keystone', keystone_url: config.keystoneUrl }, 'requests are authenticated with Keystone tokens');
   }
+  if (config.policyFile !== '') logger.info({ policy_file: config.policyFile }, 'policy rules read from file');
   logger.info({ url, database: redact(config.databaseUrl), data_dir: config.dataDir }, 'server listening');
 
   return {

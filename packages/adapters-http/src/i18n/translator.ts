@@ -1,8 +1,11 @@
 import { createInstance, i18n } from 'i18next';
 import { MessageParams } from '@iris/domain';
+import { de } from './de';
 import { en } from './en';
+import { zh } from './zh';
 
-export const MESSAGE_CATALOGS: Record<string, Record<string, string>> = { en };
+/** Catalogs by language tag. English is the fallback and the reference for the keys. */
+export const MESSAGE_CATALOGS: Record<string, Record<string, string>> = { en, zh, de };
 
 export interface Translator {
   translate(key: string, params: MessageParams, acceptLanguage: string | undefined): string;

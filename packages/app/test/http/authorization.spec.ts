@@ -128,8 +128,8 @@ type Statuses = [number, number, number, number, number, number];
  * Expected status by route and image visibility, for admin, owner member,
  * owner reader, accepted member, pending member and stranger, in that order.
  * The shared image has project-accepted (accepted) and project-pending
- * (pending) as members; the others had the same members before their
- * visibility was changed, and such memberships no longer count.
+ * (pending) as members. The other images had the same members before their
+ * visibility changed, and such memberships no longer count.
  */
 const MATRIX: [string, Kind, ...Statuses][] = [
   ['GET image', 'private', 200, 200, 200, 404, 404, 404],
@@ -178,7 +178,7 @@ const MATRIX: [string, Kind, ...Statuses][] = [
   ['DELETE tag', 'public', 204, 204, 403, 403, 403, 403],
   ['DELETE tag', 'community', 204, 204, 403, 403, 403, 403],
 
-  // Only shared images have members: the others answer 403 to whoever may see them.
+  // Only shared images have members, so the others get 403 for every caller that may see them.
   ['GET members', 'private', 403, 403, 403, 404, 404, 404],
   ['GET members', 'shared', 200, 200, 200, 200, 200, 404],
   ['GET members', 'public', 403, 403, 403, 403, 403, 403],
@@ -189,7 +189,7 @@ const MATRIX: [string, Kind, ...Statuses][] = [
   ['POST members', 'public', 403, 403, 403, 403, 403, 403],
   ['POST members', 'community', 403, 403, 403, 403, 403, 403],
 
-  // Showing a member turns every refusal into 404; a project sees only its own entry.
+  // Showing a member turns every refusal into 404, and a project may see only its own entry.
   ['GET accepted member', 'private', 404, 404, 404, 404, 404, 404],
   ['GET accepted member', 'shared', 200, 200, 200, 200, 404, 404],
   ['GET accepted member', 'public', 404, 404, 404, 404, 404, 404],
@@ -398,6 +398,40 @@ describe('listing by caller', () => {
   });
 });
 
+describe('visibility changes', () => {
+  async function setVisibility(caller: Caller, id: string, value: string): Promise<number> {
+    const res = await client(caller).patch(id, [{ op: 'replace', path: '/visibility', value }]);
+    return res.status;
+  }
+
+  it.each([
+    ['private', 'ownerMember', 200],
+    ['shared', 'ownerMember', 200],
+    ['community', 'ownerMember', 200],
+    ['public', 'ownerMember', 403],
+    ['public', 'admin', 200],
+    ['community', 'ownerReader', 403],
+  ] as [string, Caller, number][])('to %s as %s: %i', async (value, caller, expected) => {
+    const image = await client('ownerMember').createImage({ visibility: 'private' });
+
+    expect(await setVisibility(caller, image.id, value)).toBe(expected);
+  });
+
+  it('public to public needs admin', async () => {
+    const image = await admin.createImage({ owner: OWNER, visibility: 'public' });
+
+    expect(await setVisibility('ownerMember', image.id, 'public')).toBe(403);
+    expect(await setVisibility('admin', image.id, 'public')).toBe(200);
+  });
+
+  it('private image cannot get members', async () => {
+    const image = await client('ownerMember').createImage({ visibility: 'private' });
+    const res = await client('ownerMember').post(`/v2/images/${image.id}/members`, { member: 'project-x' });
+
+    expect(res.status).toBe(403);
+  });
+});
+
 describe('private image leaks nothing', () => {
   let privateId = '';
   let queuedPrivateId = '';
@@ -407,7 +441,7 @@ describe('private image leaks nothing', () => {
     queuedPrivateId = await createFixture('private', true);
   });
 
-  /** Each route sent for the private image and for an id that does not exist answers alike. */
+  /** Checks that each route returns the same for the private image as for an id that does not exist. */
   const cases = ['accepted', 'pending', 'stranger'].flatMap((caller) =>
     Object.keys(ROUTES).map((name) => [name, caller as Caller] as const),
   );
@@ -448,7 +482,7 @@ describe('no token under keystone', () => {
   let keystoneServer: TestServer;
 
   beforeAll(async () => {
-    // Port 9 (discard) on loopback is closed here; a request without a token never reaches it.
+    // A request without a token is rejected before Iris calls Keystone, so this URL is never used.
     keystoneServer = await startTestServer({
       IRIS_AUTH: 'keystone',
       IRIS_KEYSTONE_URL: 'http://127.0.0.1:9/v3',

@@ -46,6 +46,8 @@ describe('makeContext', () => {
       requestId: 'req-1',
       userId: null,
       projectId: null,
+      userDomainId: null,
+      projectDomainId: null,
       roles: [],
       isAdmin: false,
     });

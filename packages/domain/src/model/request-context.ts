@@ -3,6 +3,10 @@ export interface RequestContext {
   requestId: string;
   userId: string | null;
   projectId: string | null;
+  /** Keystone domain of the user, when the token names it. */
+  userDomainId: string | null;
+  /** Keystone domain of the project, when the token names it. */
+  projectDomainId: string | null;
   /** Lower-cased role names, with Keystone's default implied roles added. */
   roles: readonly string[];
   isAdmin: boolean;
@@ -23,6 +27,8 @@ export function makeContext(fields: {
   requestId: string;
   userId?: string | null;
   projectId?: string | null;
+  userDomainId?: string | null;
+  projectDomainId?: string | null;
   roles?: readonly string[];
 }): RequestContext {
   const roles = expandRoles(fields.roles ?? []);
@@ -30,6 +36,8 @@ export function makeContext(fields: {
     requestId: fields.requestId,
     userId: fields.userId ?? null,
     projectId: fields.projectId ?? null,
+    userDomainId: fields.userDomainId ?? null,
+    projectDomainId: fields.projectDomainId ?? null,
     roles,
     isAdmin: roles.includes('admin'),
   };

@@ -33,8 +33,10 @@ export class ImageAccess {
     return { image, target };
   }
 
+  /** Builds the policy target. Memberships count only on a shared image. */
   async targetOf(ctx: RequestContext, image: Image): Promise<PolicyTarget> {
     const isMember =
+      image.visibility === 'shared' &&
       ctx.projectId !== null &&
       image.owner !== ctx.projectId &&
       (await this.members.find(image.id, ctx.projectId)) !== null;

@@ -224,7 +224,7 @@ describe('ImageService.create', () => {
   });
 
   it('other owner forbidden despite policy', async () => {
-    const { images, service } = setup(new Policy({ add_image: (ctx) => ctx.roles.includes('member') }));
+    const { images, service } = setup(new Policy({ add_image: 'role:member' }));
     const error = await rejectionOf(service.create(OWNER, { owner: 'project-other' }));
     expect(error).toBeInstanceOf(Forbidden);
     expect(error.key).toBe('owner_not_permitted');

@@ -1,10 +1,10 @@
-import { Conflict, Forbidden, NotFound, ProtectedImageDelete } from '../errors';
+import { Conflict, Forbidden, NotFound, PolicyDenied, ProtectedImageDelete } from '../errors';
 import { Image, withStatus } from '../model/image';
 import { parseImageListQuery, PagingSettings, QueryParameters } from '../model/image-list-query';
 import { applyPatch, parsePatch, PatchDialect } from '../model/image-patch';
-import { checkQuotas, ImageSettings, parseImageDraft } from '../model/image-rules';
+import { checkAttributeValue, checkQuotas, ImageSettings, parseImageDraft } from '../model/image-rules';
 import { RequestContext } from '../model/request-context';
-import { Policy } from '../policy/policy';
+import { Policy, PolicyTarget } from '../policy/policy';
 import { Clock } from '../ports/clock.port';
 import { IdGenerator } from '../ports/id-generator.port';
 import { ImageDataStore } from '../ports/image-data-store.port';
@@ -39,11 +39,13 @@ export class ImageService {
     const owner = draft.owner === undefined ? ctx.projectId : draft.owner;
     const target = { owner, visibility: draft.visibility ?? 'shared' };
 
-    this.deps.policy.enforce('add_image', ctx, target);
-    if (!ctx.isAdmin && owner !== ctx.projectId) {
-      throw new Forbidden('owner_not_permitted', { owner: String(owner) });
+    const ownerAllowed = ctx.isAdmin || owner === ctx.projectId;
+    if (!ownerAllowed || !this.deps.policy.allows('add_image', ctx, target)) {
+      // Like Glance, the message names the owner when a foreign owner is the reason.
+      if (owner !== ctx.projectId) throw new Forbidden('owner_not_permitted', { owner: String(owner) });
+      throw new PolicyDenied('add_image');
     }
-    this.checkVisibilityChange(ctx, 'shared', target.visibility, target);
+    this.enforceVisibility(ctx, target.visibility, target);
 
     const now = this.deps.clock.now();
     const image: Image = {
@@ -94,7 +96,12 @@ export class ImageService {
     if (changed.owner !== image.owner && !ctx.isAdmin) {
       throw new Forbidden('owner_change_not_permitted');
     }
-    this.checkVisibilityChange(ctx, image.visibility, changed.visibility, target);
+    // Glance checks the visibility rule for each operation that sets it, even to the current value.
+    for (const operation of operations) {
+      if (operation.path[0] === 'visibility' && operation.op !== 'remove') {
+        this.enforceVisibility(ctx, operation.value, target);
+      }
+    }
     return this.save(image, { ...changed, updatedAt: this.deps.clock.now() });
   }
 
@@ -103,6 +110,7 @@ export class ImageService {
     if (image.tags.includes(tag)) return;
 
     const changed = { ...image, tags: [...image.tags, tag], updatedAt: this.deps.clock.now() };
+    checkAttributeValue('tags', changed.tags, this.deps.settings.formats);
     checkQuotas(changed, this.deps.settings);
     await this.save(image, changed);
   }
@@ -146,13 +154,7 @@ export class ImageService {
     await this.save(image, { ...withStatus(image, 'active'), updatedAt: this.deps.clock.now() });
   }
 
-  private checkVisibilityChange(
-    ctx: RequestContext,
-    from: Image['visibility'],
-    to: Image['visibility'],
-    target: { owner?: string | null },
-  ): void {
-    if (from === to) return;
+  private enforceVisibility(ctx: RequestContext, to: unknown, target: PolicyTarget): void {
     if (to === 'public') this.deps.policy.enforce('publicize_image', ctx, target);
     if (to === 'community') this.deps.policy.enforce('communitize_image', ctx, target);
   }

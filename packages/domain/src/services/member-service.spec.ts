@@ -240,10 +240,10 @@ describe('MemberService.updateStatus', () => {
     expect((await members.find(IMAGE_ID, 'project-member'))?.status).toBe('pending');
   });
 
-  it('member cannot set another', async () => {
+  it('other member entry hidden on update', async () => {
     const { service } = await setup();
     const update = service.updateStatus(MEMBER, IMAGE_ID, 'project-second', { status: 'rejected' });
-    await expect(update).rejects.toThrow(Forbidden);
+    await expect(update).rejects.toThrow(NotFound);
   });
 
   it('admin may set status', async () => {

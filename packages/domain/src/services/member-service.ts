@@ -3,7 +3,7 @@ import { Image } from '../model/image';
 import { MEMBER_STATUSES } from '../model/image-schema';
 import { Member, MemberStatus } from '../model/member';
 import { RequestContext } from '../model/request-context';
-import { Policy } from '../policy/policy';
+import { Policy, PolicyTarget } from '../policy/policy';
 import { Clock } from '../ports/clock.port';
 import { ImageRepository } from '../ports/image-repository.port';
 import { MemberRepository } from '../ports/member-repository.port';
@@ -52,28 +52,25 @@ export class MemberService {
     return member;
   }
 
-  /** The owner sees every member; a member sees only its own entry. */
+  /** Lists every member to the owner and administrators, and only its own entry to a member. */
   async list(ctx: RequestContext, imageId: string): Promise<Member[]> {
     const { image, target } = await this.access.load(ctx, imageId);
     requireShared(image);
-    const members = await this.deps.members.listByImage(imageId);
+    this.deps.policy.enforce('get_members', ctx, target);
 
-    if (this.deps.policy.allows('get_members', ctx, target)) return members;
-    return members.filter((member) => {
-      const memberTarget = { ...target, memberId: member.memberId };
-      return this.deps.policy.allows('get_members', ctx, memberTarget);
-    });
+    const members = await this.deps.members.listByImage(imageId);
+    if (!this.deps.policy.allows('get_member', ctx, target)) return [];
+    return members.filter((member) => canSeeMembership(ctx, image, member.memberId));
   }
 
+  /** Reports every refusal as "not found", so that no project learns of another one's membership. */
   async get(ctx: RequestContext, imageId: string, memberId: string): Promise<Member> {
     const notFound = new NotFound('member_not_found', { member: memberId, image: imageId });
     const { image, target } = await this.access.load(ctx, imageId);
     if (image.visibility !== 'shared') throw notFound;
-    if (!this.deps.policy.allows('get_member', ctx, { ...target, memberId })) throw notFound;
+    if (!this.deps.policy.allows('get_member', ctx, target)) throw notFound;
 
-    const member = await this.deps.members.find(imageId, memberId);
-    if (member === null) throw notFound;
-    return member;
+    return this.findVisible(ctx, image, memberId);
   }
 
   /** Only the member itself (or an admin) decides whether it accepts the image. */
@@ -81,9 +78,8 @@ export class MemberService {
     const status = parseMemberStatus(body);
     const { image, target } = await this.access.load(ctx, imageId);
     requireShared(image);
-    const member = await this.deps.members.find(imageId, memberId);
-    if (member === null) throw new NotFound('member_not_found', { member: memberId, image: imageId });
-    this.deps.policy.enforce('modify_member', ctx, { ...target, memberId });
+    const member = await this.lookUp(ctx, image, target, memberId);
+    this.deps.policy.enforce('modify_member', ctx, target);
 
     const now = this.deps.clock.now();
     await this.deps.members.updateStatus(imageId, memberId, status, now);
@@ -93,12 +89,44 @@ export class MemberService {
   async remove(ctx: RequestContext, imageId: string, memberId: string): Promise<void> {
     const { image, target } = await this.access.load(ctx, imageId);
     requireShared(image);
+    await this.lookUp(ctx, image, target, memberId);
     this.deps.policy.enforce('delete_member', ctx, target);
 
     if (!(await this.deps.members.remove(imageId, memberId))) {
       throw new NotFound('member_not_found', { member: memberId, image: imageId });
     }
   }
+
+  /**
+   * Looks a member up before a change, as Glance does: get_member must pass
+   * (else 403) and the entry must be visible to the caller (else 404).
+   */
+  private async lookUp(
+    ctx: RequestContext,
+    image: Image,
+    target: PolicyTarget,
+    memberId: string,
+  ): Promise<Member> {
+    this.deps.policy.enforce('get_member', ctx, target);
+    return this.findVisible(ctx, image, memberId);
+  }
+
+  private async findVisible(ctx: RequestContext, image: Image, memberId: string): Promise<Member> {
+    const visible = canSeeMembership(ctx, image, memberId);
+    const member = visible ? await this.deps.members.find(image.id, memberId) : null;
+    if (member === null) throw new NotFound('member_not_found', { member: memberId, image: image.id });
+    return member;
+  }
+}
+
+/**
+ * Applies Glance's database rule: the owner and administrators see every
+ * membership, other projects only their own.
+ */
+function canSeeMembership(ctx: RequestContext, image: Image, memberId: string): boolean {
+  if (ctx.isAdmin) return true;
+  if (ctx.projectId === null) return false;
+  return image.owner === ctx.projectId || memberId === ctx.projectId;
 }
 
 function requireShared(image: Image): void {
