@@ -3,6 +3,9 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
+/** Limit for opening a connection to MySQL or MariaDB, in milliseconds. */
+const MYSQL_CONNECT_TIMEOUT_MS = 3000;
+
 /**
  * Builds TypeORM options from a database URL: `sqlite:///abs/path.db`,
  * `sqlite:relative/path.db` or `mysql://user:pass@host:port/db` (MariaDB too).
@@ -29,7 +32,12 @@ export function dataSourceOptions(url: string): DataSourceOptions {
       url: url.replace(/^mariadb:/, 'mysql:'),
       timezone: 'Z',
       charset: 'utf8mb4_bin',
-      extra: { connectionLimit: 10 },
+      // Fails a request within seconds while the server is unreachable,
+      // instead of waiting for the operating system's TCP timeout.
+      connectTimeout: MYSQL_CONNECT_TIMEOUT_MS,
+      // NOTE: mysql2 3.25's pool has no acquire timeout, so when all
+      // connections are busy a request waits in the pool's queue.
+      extra: { connectionLimit: 10, enableKeepAlive: true },
     };
   }
   throw new Error(`Unsupported database URL '${url}': expected sqlite:PATH or mysql://...`);

@@ -99,7 +99,7 @@ describe.each(testDatabaseKinds())('repositories on %s', (kind) => {
 
       const found = await images.findById(stored.id);
 
-      expect(found).toEqual({ ...stored, tags: expect.arrayContaining(['one', 'two']) });
+      expect(found).toEqual({ ...stored, tags: expect.arrayContaining(['one', 'two']), revision: 0 });
       expect(found?.tags).toHaveLength(2);
     });
 
@@ -163,6 +163,57 @@ describe.each(testDatabaseKinds())('repositories on %s', (kind) => {
       expect(first).toBe(true);
       expect(second).toBe(false);
       expect((await images.findById(stored.id))?.name).toBe('first');
+    });
+
+    it('increments the revision on update', async () => {
+      const stored = image();
+      await images.add(stored);
+
+      expect(await images.update({ ...stored, name: 'a' }, { status: 'queued', revision: 0 })).toBe(true);
+      expect(await images.update({ ...stored, name: 'b' }, { status: 'queued', revision: 1 })).toBe(true);
+      expect((await images.findById(stored.id))?.revision).toBe(2);
+    });
+
+    it('updates only from the expected revision', async () => {
+      const stored = image();
+      await images.add(stored);
+      const read = (await images.findById(stored.id)) as Image;
+
+      // Both writers read revision 0 and write within the same second, which
+      // an updated_at condition cannot tell apart.
+      const [first, second] = await Promise.all([
+        images.update({ ...read, name: 'first' }, { status: 'queued', revision: read.revision }),
+        images.update({ ...read, name: 'second' }, { status: 'queued', revision: read.revision }),
+      ]);
+
+      expect([first, second].filter(Boolean)).toHaveLength(1);
+      const found = await images.findById(stored.id);
+      expect(found?.name).toBe(first ? 'first' : 'second');
+      expect(found?.revision).toBe(1);
+    });
+
+    it('ignores a stale revision in the image', async () => {
+      const stored = image({ revision: 7 });
+      await images.add(stored);
+
+      expect(await images.update({ ...stored, revision: 41 }, { status: 'queued', revision: 7 })).toBe(true);
+      expect((await images.findById(stored.id))?.revision).toBe(8);
+    });
+
+    it('lists images by status', async () => {
+      const first = image({ status: 'saving' });
+      const second = image({ status: 'saving', tags: ['t'] });
+      const deleted = image({ status: 'saving' });
+      await images.add(second);
+      await images.add(first);
+      await images.add(deleted);
+      await images.add(image({ status: 'active' }));
+      await images.markDeleted(deleted.id, 'saving', new Date(T0));
+
+      const saving = await images.listByStatus('saving');
+
+      expect(saving.map((item) => item.id)).toEqual([first.id, second.id]);
+      expect(saving[1].tags).toEqual(['t']);
     });
 
     it('replaces tags and properties on update', async () => {

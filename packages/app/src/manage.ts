@@ -1,13 +1,44 @@
-import { createDataSource } from '@iris/adapters-store';
-import { loadConfig } from './config';
+import {
+  createDataSource,
+  DataDirectory,
+  isSqlite,
+  TypeOrmImageRepository,
+  WriteLock,
+} from '@iris/adapters-store';
+import { IrisConfig, loadConfig } from './config';
+import { imagesDirectory } from './container';
+import { findOrphans } from './store-maintenance';
 import { redact } from './server';
 
 const USAGE = `usage: npm run manage -- COMMAND
 
 Commands:
-  db sync      apply every pending database migration
-  db version   list the applied migrations
+  db sync                  apply every pending database migration
+  db version               list the applied migrations
+  images orphans           list image data files that no live image uses, and
+                           temporary files of interrupted uploads
+  images orphans --delete  remove those files
 `;
+
+/** Lists, or removes, the files of the data directory that no live image uses. */
+async function imageOrphans(config: IrisConfig, remove: boolean): Promise<void> {
+  const dataSource = createDataSource(config.databaseUrl);
+  await dataSource.initialize();
+  try {
+    const images = new TypeOrmImageRepository(dataSource, new WriteLock(isSqlite(dataSource)));
+    const directory = new DataDirectory(imagesDirectory(config));
+    const orphans = await findOrphans(directory, images);
+    for (const file of orphans) {
+      const kind = file.partial ? 'partial' : 'orphan';
+      if (remove) await directory.remove(file);
+      process.stdout.write(`${remove ? 'removed ' : ''}${kind} ${file.path}\n`);
+    }
+    const verb = remove ? 'removed' : 'found';
+    process.stdout.write(`${verb} ${orphans.length} file(s) in ${directory.directory}\n`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
 
 async function dbSync(url: string): Promise<void> {
   const dataSource = createDataSource(url);
@@ -41,6 +72,8 @@ async function main(argv: string[]): Promise<number> {
   const command = argv.join(' ');
   if (command === 'db sync') await dbSync(config.databaseUrl);
   else if (command === 'db version') await dbVersion(config.databaseUrl);
+  else if (command === 'images orphans') await imageOrphans(config, false);
+  else if (command === 'images orphans --delete') await imageOrphans(config, true);
   else {
     process.stderr.write(USAGE);
     return 2;

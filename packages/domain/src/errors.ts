@@ -22,8 +22,9 @@ export abstract class DomainError extends Error {
   constructor(
     readonly key: string,
     readonly params: MessageParams = {},
+    options?: ErrorOptions,
   ) {
-    super(`${key} ${JSON.stringify(params)}`);
+    super(`${key} ${JSON.stringify(params)}`, options);
     this.name = new.target.name;
   }
 }

@@ -12,6 +12,7 @@ export const bigintAsNumber = {
 @Index('ix_images_name', ['name'])
 @Index('ix_images_status', ['status'])
 @Index('ix_images_visibility', ['visibility'])
+@Index('ix_images_deleted_name_created', ['deleted', 'name', 'createdAt', 'id'])
 export class ImageRow {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -72,6 +73,10 @@ export class ImageRow {
 
   @Column({ name: 'deleted_at', type: 'datetime', nullable: true })
   deletedAt!: Date | null;
+
+  /** Incremented by every update; conditional updates compare it. */
+  @Column({ type: 'int', default: 0 })
+  revision!: number;
 
   /** JSON array of `{url, metadata}`. */
   @Column({ type: 'text' })

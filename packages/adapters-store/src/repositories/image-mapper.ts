@@ -24,6 +24,7 @@ export function toImageRow(image: Image): ImageRow {
   row.deleted = false;
   row.deletedAt = null;
   row.locations = JSON.stringify(image.locations);
+  row.revision = image.revision ?? 0;
   return row;
 }
 
@@ -41,7 +42,7 @@ export function propertyRows(image: Image): ImagePropertyRow[] {
 export const IMAGE_COLUMNS = [
   'id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'checksum', 'os_hash_algo',
   'os_hash_value', 'owner', 'size', 'virtual_size', 'container_format', 'disk_format', 'min_ram',
-  'min_disk', 'created_at', 'updated_at', 'locations',
+  'min_disk', 'created_at', 'updated_at', 'locations', 'revision',
 ] as const;
 
 export type RawImage = Record<(typeof IMAGE_COLUMNS)[number], unknown>;
@@ -81,5 +82,6 @@ export function rawToImage(raw: RawImage, tags: string[], properties: Record<str
     tags,
     properties,
     locations: JSON.parse(String(raw.locations)) as ImageLocation[],
+    revision: Number(raw.revision),
   };
 }

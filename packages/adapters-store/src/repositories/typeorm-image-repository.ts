@@ -6,6 +6,7 @@ import {
   ImageStatus,
   InvalidInput,
   ListViewer,
+  UpdateCondition,
 } from '@iris/domain';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ImagePropertyRow, ImageRow, ImageTagRow } from '../entities';
@@ -57,19 +58,29 @@ export class TypeOrmImageRepository implements ImageRepository {
     return this.hydrate(manager, rows);
   }
 
-  async update(image: Image, expected: { status: ImageStatus; updatedAt?: Date }): Promise<boolean> {
+  async update(image: Image, expected: UpdateCondition): Promise<boolean> {
     return this.lock.run(() =>
       this.dataSource.transaction(async (manager) => {
         const row = toImageRow(image);
         const qb = manager
           .createQueryBuilder()
           .update(ImageRow)
-          .set({ ...row, id: undefined, createdAt: undefined, deleted: undefined, deletedAt: undefined })
+          .set({
+            ...row,
+            id: undefined,
+            createdAt: undefined,
+            deleted: undefined,
+            deletedAt: undefined,
+            revision: () => 'revision + 1',
+          })
           .where('id = :id AND deleted = :deleted AND status = :status', {
             id: image.id,
             deleted: false,
             status: expected.status,
           });
+        if (expected.revision !== undefined) {
+          qb.andWhere('revision = :revision', { revision: expected.revision });
+        }
         if (expected.updatedAt !== undefined) {
           qb.andWhere('updated_at = :updatedAt', { updatedAt: expected.updatedAt });
         }
@@ -84,12 +95,17 @@ export class TypeOrmImageRepository implements ImageRepository {
     );
   }
 
+  async listByStatus(status: ImageStatus): Promise<Image[]> {
+    const rows = (await this.dataSource.manager.query(LIST_BY_STATUS_SQL, [status])) as RawImage[];
+    return this.hydrate(this.dataSource.manager, rows);
+  }
+
   async markDeleted(id: string, expectedStatus: ImageStatus, deletedAt: Date): Promise<boolean> {
     return this.lock.run(async () => {
       const result = await this.dataSource.manager
         .createQueryBuilder()
         .update(ImageRow)
-        .set({ status: 'deleted', deleted: true, deletedAt, updatedAt: deletedAt })
+        .set({ status: 'deleted', deleted: true, deletedAt, updatedAt: deletedAt, revision: () => 'revision + 1' })
         .where('id = :id AND deleted = :deleted AND status = :status', {
           id,
           deleted: false,
@@ -139,6 +155,9 @@ export class TypeOrmImageRepository implements ImageRepository {
 }
 
 const FIND_BY_ID_SQL = `SELECT ${IMAGE_COLUMNS.join(', ')} FROM images WHERE id = ? AND deleted = 0`;
+const LIST_BY_STATUS_SQL =
+  `SELECT ${IMAGE_COLUMNS.join(', ')} FROM images ` +
+  'WHERE status = ? AND deleted = 0 ORDER BY created_at, id';
 
 /** Selects the image columns under their own names, for getRawMany. */
 function selectImages(qb: SelectQueryBuilder<ImageRow>): SelectQueryBuilder<ImageRow> {

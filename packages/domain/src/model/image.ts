@@ -32,6 +32,11 @@ export interface Image {
   /** Custom (additional) properties; values are strings, or null where the schema allows it. */
   properties: Record<string, string | null>;
   locations: ImageLocation[];
+  /**
+   * Stored revision, incremented by every repository update. Set on images
+   * read from a repository and absent on ones not stored yet.
+   */
+  revision?: number;
 }
 
 const NEEDS_FORMATS: readonly ImageStatus[] = ['saving', 'active', 'importing'];

@@ -22,7 +22,7 @@ import { Policy, PolicyTarget } from '../policy/policy';
 import { Clock } from '../ports/clock.port';
 import { IdGenerator } from '../ports/id-generator.port';
 import { ByteSource, ImageDataStore } from '../ports/image-data-store.port';
-import { ImageRepository } from '../ports/image-repository.port';
+import { afterUpdate, ImageRepository, unchangedSince } from '../ports/image-repository.port';
 import { MemberRepository } from '../ports/member-repository.port';
 import { ImageAccess } from './image-access';
 import { storeV1Data, V1ImageData } from './v1-image-upload';
@@ -287,13 +287,10 @@ export class V1ImageService {
   }
 
   private async save(before: Image, after: Image): Promise<Image> {
-    const saved = await this.deps.images.update(after, {
-      status: before.status,
-      updatedAt: before.updatedAt,
-    });
+    const saved = await this.deps.images.update(after, unchangedSince(before));
     if (!saved) {
       throw new Conflict('image_changed_concurrently', { id: before.id });
     }
-    return after;
+    return afterUpdate(before, after);
   }
 }

@@ -3,7 +3,7 @@ import { Image } from '../model/image';
 import { RequestContext } from '../model/request-context';
 import { Policy, PolicyTarget } from '../policy/policy';
 import { Clock } from '../ports/clock.port';
-import { ImageRepository } from '../ports/image-repository.port';
+import { ImageRepository, unchangedSince } from '../ports/image-repository.port';
 import {
   MemberShareRepository,
   SharedMember,
@@ -202,10 +202,7 @@ export class V1MemberService {
       visibility: 'shared' as const,
       updatedAt: this.deps.clock.now(),
     };
-    const saved = await this.deps.images.update(shared, {
-      status: image.status,
-      updatedAt: image.updatedAt,
-    });
+    const saved = await this.deps.images.update(shared, unchangedSince(image));
     if (!saved) {
       throw new Conflict('image_changed_concurrently', { id: image.id });
     }
