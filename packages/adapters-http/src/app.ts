@@ -1,4 +1,13 @@
-import { FormatSettings, ImageDataService, ImageService, MemberService } from '@iris/domain';
+import {
+  FormatSettings,
+  ImageDataService,
+  ImageService,
+  ImportService,
+  MemberService,
+  QuotaGuard,
+  StoreService,
+  TaskService,
+} from '@iris/domain';
 import express, { Express, Request, Router } from 'express';
 import { HttpError } from './errors/http-error';
 import { Translator } from './i18n/translator';
@@ -6,8 +15,12 @@ import { Logger } from './logger';
 import { errorHandler } from './middleware/error-handler';
 import { answerOptions, decodeEncodedSlashes } from './middleware/front-end';
 import { accessLog, AuthStrategy, authenticate, requestId } from './middleware/request-context';
-import { ApiVersion, V1_VERSIONS, V2_VERSIONS, versionNegotiation } from './versions';
+import { ApiVersion, V1_VERSIONS, v2VersionsFor, versionNegotiation } from './versions';
 import { imageDataController } from './v2/image-data-controller';
+import { importController } from './v2/import-controller';
+import { tasksController } from './v2/tasks-controller';
+import { storesController } from './v2/stores-controller';
+import { usageController } from './v2/usage-controller';
 import { imagesController } from './v2/images-controller';
 import { membersController } from './v2/members-controller';
 import { schemasController } from './v2/schemas-controller';
@@ -17,6 +30,14 @@ export interface HttpAppDeps {
   images: ImageService;
   imageData: ImageDataService;
   members: MemberService;
+  /** Interoperable image import; without it the import routes are unknown paths. */
+  imports?: ImportService;
+  /** The tasks API; without it /v2/tasks is an unknown path. */
+  tasks?: TaskService;
+  /** Store discovery and deletion; its routes answer 404 while multi-store is off. */
+  stores?: StoreService;
+  /** Per-project limits behind GET /v2/info/usage. */
+  quotas?: QuotaGuard;
   auth: AuthStrategy;
   translator: Translator;
   logger: Logger;
@@ -41,13 +62,18 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(accessLog());
   app.use(answerOptions);
   app.use(decodeEncodedSlashes);
-  const defaultVersions = deps.v1 === undefined ? V2_VERSIONS : [...V2_VERSIONS, ...V1_VERSIONS];
+  const v2Versions = v2VersionsFor(deps.stores?.multiStore === true);
+  const defaultVersions = deps.v1 === undefined ? v2Versions : [...v2Versions, ...V1_VERSIONS];
   app.use(versionNegotiation(deps.versions ?? defaultVersions));
 
   const v2 = Router();
   v2.use(authenticate(deps.auth));
   v2.use(imagesController(deps.images, { importMethods: deps.importMethods ?? [] }));
   v2.use(imageDataController(deps.imageData));
+  if (deps.imports !== undefined) v2.use(importController(deps.imports));
+  if (deps.tasks !== undefined) v2.use(tasksController(deps.tasks));
+  if (deps.stores !== undefined) v2.use(storesController(deps.stores));
+  if (deps.quotas !== undefined) v2.use(usageController(deps.quotas));
   v2.use(membersController(deps.members));
   v2.use(schemasController(deps.formats));
   // A known path with another method got 405 from its route. An unknown

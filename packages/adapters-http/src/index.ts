@@ -12,3 +12,4 @@ export * from './middleware/noauth';
 export * from './middleware/request-context';
 export * from './versions';
 export * from './v2/image-view';
+export * from './outbound/web-downloader';

@@ -8,13 +8,34 @@ export interface ApiVersion {
 
 /**
  * The v2 minor versions this server implements, newest first.
- * NOTE: v2.6 (interoperable import) and v2.8 onwards (stores, locations,
- * usage) are not listed because their routes do not exist yet.
+ * NOTE: v2.8 onwards (stores, locations, usage, cache) are not listed
+ * because not all of their routes exist yet.
  */
 export const V2_VERSIONS: ApiVersion[] = [
   { id: 'v2.7', status: 'CURRENT' },
-  ...['v2.5', 'v2.4', 'v2.3', 'v2.2', 'v2.1', 'v2.0'].map((id) => ({ id, status: 'SUPPORTED' as const })),
+  ...['v2.6', 'v2.5', 'v2.4', 'v2.3', 'v2.2', 'v2.1', 'v2.0'].map((id) => ({
+    id,
+    status: 'SUPPORTED' as const,
+  })),
 ];
+
+/**
+ * The versions that Glance adds with enabled_backends, newest first, listed
+ * before V2_VERSIONS. They make v2.7 SUPPORTED, so the newest is CURRENT.
+ * NOTE: v2.9 and v2.11 are listed as Glance lists them, but no change of
+ * Glance's behaviour is known for them.
+ */
+export const MULTI_STORE_VERSIONS: ApiVersion[] = [
+  { id: 'v2.13', status: 'CURRENT' },
+  ...['v2.12', 'v2.11', 'v2.10', 'v2.9', 'v2.8'].map((id) => ({ id, status: 'SUPPORTED' as const })),
+];
+
+/** Returns the v2 versions to list, newest first, with multi-store on or off. */
+export function v2VersionsFor(multiStore: boolean): ApiVersion[] {
+  if (!multiStore) return V2_VERSIONS;
+  const older = V2_VERSIONS.map((version) => ({ ...version, status: 'SUPPORTED' as const }));
+  return [...MULTI_STORE_VERSIONS, ...older];
+}
 
 /** The v1 versions, listed after v2's while v1 is enabled, as in Glance Queens. */
 export const V1_VERSIONS: ApiVersion[] = [

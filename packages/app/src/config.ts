@@ -40,6 +40,44 @@ export interface IrisConfig {
   shutdownTimeoutMs: number;
   /** Serves the deprecated Images API v1 under `/v1` and lists it in the versions document. */
   enableV1: boolean;
+  /** Glance's enabled_import_methods. */
+  importMethods: string[];
+  /** Import filters of web-download URLs (Glance's import_filtering_opts). */
+  importAllowedSchemes: string[];
+  importDisallowedSchemes: string[];
+  importAllowedHosts: string[];
+  importDisallowedHosts: string[];
+  importAllowedPorts: number[];
+  importDisallowedPorts: number[];
+  /** Limit of one web-download, in milliseconds. */
+  webDownloadTimeoutMs: number;
+  /** Import plugins run in this order: image_decompression, image_conversion, inject_image_metadata. */
+  importPlugins: string[];
+  /** Disk format that image_conversion converts to. */
+  conversionFormat: string;
+  /** Address space limit of qemu-img, in bytes. */
+  qemuImgMemoryLimit: number;
+  /** Time limit of one qemu-img run, in milliseconds. */
+  qemuImgTimeoutMs: number;
+  /** Properties that inject_image_metadata sets, as `key=value` items. */
+  injectProperties: string[];
+  /** How long a finished task is kept, in hours (Glance's task_time_to_live). */
+  taskTimeToLiveHours: number;
+  /** Named stores as `id:type` items (Glance's enabled_backends); empty for one store. */
+  enabledBackends: string[];
+  /** Store that receives data when a request names none; the first store when empty. */
+  defaultBackend: string;
+  /** Descriptions of the stores, as `id=text` items. */
+  storeDescriptions: string[];
+  /** Enforces the per-project limits below (Glance's use_keystone_limits). */
+  quotasEnabled: boolean;
+  /** Default limits per project: sizes in MiB, counts in images; negative is unlimited. */
+  quotaImageSizeTotal: number;
+  quotaImageStageTotal: number;
+  quotaImageCountTotal: number;
+  quotaImageCountUploading: number;
+  /** Limits of single projects, as `project:resource=limit` items. */
+  quotaOverrides: string[];
 }
 
 const DEFAULTS = {
@@ -67,6 +105,29 @@ const DEFAULTS = {
   memberQuota: 128,
   shutdownTimeoutMs: 10_000,
   enableV1: true,
+  importMethods: ['glance-direct', 'web-download', 'copy-image'],
+  importAllowedSchemes: ['http', 'https'],
+  importDisallowedSchemes: [],
+  importAllowedHosts: [],
+  importDisallowedHosts: [],
+  importAllowedPorts: [80, 443],
+  importDisallowedPorts: [],
+  webDownloadTimeoutMs: 3_600_000,
+  importPlugins: [],
+  conversionFormat: 'raw',
+  qemuImgMemoryLimit: 1024 * 1024 * 1024,
+  qemuImgTimeoutMs: 600_000,
+  injectProperties: [],
+  taskTimeToLiveHours: 48,
+  enabledBackends: [],
+  defaultBackend: '',
+  storeDescriptions: [],
+  quotasEnabled: false,
+  quotaImageSizeTotal: -1,
+  quotaImageStageTotal: -1,
+  quotaImageCountTotal: -1,
+  quotaImageCountUploading: -1,
+  quotaOverrides: [],
 } as const;
 
 /** Environment variable of each setting; the optional JSON file uses the field names. */
@@ -96,14 +157,60 @@ export const ENVIRONMENT_NAMES: Record<keyof IrisConfig, string> = {
   memberQuota: 'IRIS_IMAGE_MEMBER_QUOTA',
   shutdownTimeoutMs: 'IRIS_SHUTDOWN_TIMEOUT_MS',
   enableV1: 'IRIS_ENABLE_V1',
+  importMethods: 'IRIS_IMPORT_METHODS',
+  importAllowedSchemes: 'IRIS_IMPORT_ALLOWED_SCHEMES',
+  importDisallowedSchemes: 'IRIS_IMPORT_DISALLOWED_SCHEMES',
+  importAllowedHosts: 'IRIS_IMPORT_ALLOWED_HOSTS',
+  importDisallowedHosts: 'IRIS_IMPORT_DISALLOWED_HOSTS',
+  importAllowedPorts: 'IRIS_IMPORT_ALLOWED_PORTS',
+  importDisallowedPorts: 'IRIS_IMPORT_DISALLOWED_PORTS',
+  webDownloadTimeoutMs: 'IRIS_WEB_DOWNLOAD_TIMEOUT_MS',
+  importPlugins: 'IRIS_IMPORT_PLUGINS',
+  conversionFormat: 'IRIS_IMPORT_CONVERSION_FORMAT',
+  qemuImgMemoryLimit: 'IRIS_QEMU_IMG_MEMORY_LIMIT',
+  qemuImgTimeoutMs: 'IRIS_QEMU_IMG_TIMEOUT_MS',
+  injectProperties: 'IRIS_IMPORT_INJECT_PROPERTIES',
+  taskTimeToLiveHours: 'IRIS_TASK_TTL_HOURS',
+  enabledBackends: 'IRIS_ENABLED_BACKENDS',
+  defaultBackend: 'IRIS_DEFAULT_BACKEND',
+  storeDescriptions: 'IRIS_STORE_DESCRIPTIONS',
+  quotasEnabled: 'IRIS_QUOTAS',
+  quotaImageSizeTotal: 'IRIS_QUOTA_IMAGE_SIZE_TOTAL',
+  quotaImageStageTotal: 'IRIS_QUOTA_IMAGE_STAGE_TOTAL',
+  quotaImageCountTotal: 'IRIS_QUOTA_IMAGE_COUNT_TOTAL',
+  quotaImageCountUploading: 'IRIS_QUOTA_IMAGE_COUNT_UPLOADING',
+  quotaOverrides: 'IRIS_QUOTA_OVERRIDES',
 };
 
 const NUMERIC: (keyof IrisConfig)[] = [
   'port', 'imageSizeCap', 'defaultLimit', 'maxLimit', 'propertyQuota', 'tagQuota', 'memberQuota',
   'shutdownTimeoutMs', 'keystoneTimeoutMs', 'tokenCacheTtlMs', 'tokenCacheSize',
+  'webDownloadTimeoutMs', 'qemuImgMemoryLimit', 'qemuImgTimeoutMs', 'taskTimeToLiveHours',
+  'quotaImageSizeTotal', 'quotaImageStageTotal', 'quotaImageCountTotal', 'quotaImageCountUploading',
 ];
 
-const BOOLEAN: (keyof IrisConfig)[] = ['enableV1'];
+/** Settings that are lists: comma-separated in the environment, JSON arrays in the file. */
+const LISTS: (keyof IrisConfig)[] = [
+  'importMethods', 'importAllowedSchemes', 'importDisallowedSchemes', 'importAllowedHosts',
+  'importDisallowedHosts', 'importAllowedPorts', 'importDisallowedPorts', 'importPlugins',
+  'injectProperties', 'enabledBackends', 'storeDescriptions', 'quotaOverrides',
+];
+
+const NUMERIC_LISTS: (keyof IrisConfig)[] = ['importAllowedPorts', 'importDisallowedPorts'];
+
+function parseList(key: keyof IrisConfig, value: unknown): unknown[] {
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  const trimmed = items.map((item) => item.trim()).filter((item) => item !== '');
+  if (!NUMERIC_LISTS.includes(key)) return trimmed;
+  return trimmed.map((item) => {
+    if (!/^\d+$/.test(item)) {
+      throw new Error(`Invalid ${ENVIRONMENT_NAMES[key]} item '${item}': expected a port number`);
+    }
+    return Number(item);
+  });
+}
+
+const BOOLEAN: (keyof IrisConfig)[] = ['enableV1', 'quotasEnabled'];
 
 function parseBoolean(key: keyof IrisConfig, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
@@ -158,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): IrisConfig {
     merged[key] = value;
   }
   for (const key of BOOLEAN) merged[key] = parseBoolean(key, merged[key]);
+  for (const key of LISTS) merged[key] = parseList(key, merged[key]);
   if (merged.auth !== 'noauth' && merged.auth !== 'keystone') {
     throw new Error(`Invalid IRIS_AUTH '${String(merged.auth)}': expected noauth or keystone`);
   }

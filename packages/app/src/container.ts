@@ -6,10 +6,14 @@ import {
   isSqlite,
   TypeOrmImageRepository,
   TypeOrmMemberRepository,
+  TypeOrmQuotaUsage,
+  UnavailableListener,
+  withUnavailableErrors,
   WriteLock,
 } from '@iris/adapters-store';
 import {
   Clock,
+  DataStores,
   DEFAULT_FORMATS,
   IdGenerator,
   ImageDataService,
@@ -20,6 +24,7 @@ import {
   MemberService,
   MemberShareRepository,
   Policy,
+  QuotaGuard,
   systemClock,
   TokenValidator,
   V1ImageService,
@@ -31,6 +36,9 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { keystoneValidator, selectAuth } from './auth';
 import { IrisConfig } from './config';
+import { bindImportServices, IMPORT_TOKENS } from './import-wiring';
+import { buildStoreRegistry } from './store-wiring';
+import { quotaSettings } from './quota-wiring';
 import { loadPolicy } from './policy-file';
 
 export const TOKENS = {
@@ -47,6 +55,7 @@ export const TOKENS = {
   V1ImageService: Symbol('V1ImageService'),
   V1MemberService: Symbol('V1MemberService'),
   HttpApp: Symbol('HttpApp'),
+  QuotaGuard: Symbol('QuotaGuard'),
 } as const;
 
 /** Wires every port to its adapter and every service to its ports. */
@@ -67,31 +76,47 @@ export function buildContainer(config: IrisConfig, logger: Logger): Container {
     .bind<AuthStrategy>(TOKENS.AuthStrategy)
     .toDynamicValue((ctx) => selectAuth(config, ctx.get(TOKENS.Policy), () => ctx.get(TokenValidator)));
 
+  const onUnavailable = unavailableLogger(logger);
   container
     .bind<ImageRepository>(ImageRepository)
-    .toDynamicValue((ctx) => new TypeOrmImageRepository(ctx.get(TOKENS.DataSource), ctx.get(TOKENS.WriteLock)));
+    .toDynamicValue((ctx) =>
+      withUnavailableErrors(
+        new TypeOrmImageRepository(ctx.get(TOKENS.DataSource), ctx.get(TOKENS.WriteLock)),
+        onUnavailable,
+      ),
+    );
   container
     .bind<MemberRepository>(MemberRepository)
-    .toDynamicValue((ctx) => new TypeOrmMemberRepository(ctx.get(TOKENS.DataSource), ctx.get(TOKENS.WriteLock)));
+    .toDynamicValue((ctx) =>
+      withUnavailableErrors(
+        new TypeOrmMemberRepository(ctx.get(TOKENS.DataSource), ctx.get(TOKENS.WriteLock)),
+        onUnavailable,
+      ),
+    );
   // The same repository keeps the v1 can_share flag of each membership.
   container
     .bind<MemberShareRepository>(MemberShareRepository)
     .toDynamicValue((ctx) => ctx.get<TypeOrmMemberRepository>(MemberRepository));
-  container.bind<ImageDataStore>(ImageDataStore).toConstantValue(
-    new FilesystemDataStore({
-      storeId: 'file',
-      directory: path.join(config.dataDir, 'images'),
-      hashAlgo: config.hashAlgo,
-    }),
-  );
+  const stores = buildStoreRegistry(config, imagesDirectory(config));
+  container
+    .bind(TOKENS.QuotaGuard)
+    .toDynamicValue((ctx) => new QuotaGuard(quotaSettings(config), new TypeOrmQuotaUsage(ctx.get(TOKENS.DataSource))));
+  container.bind<ImageDataStore>(ImageDataStore).toConstantValue(stores);
+  container.bind<DataStores>(DataStores).toConstantValue(stores);
 
   bindServices(container, config);
+  bindImportServices(container, config, logger, TOKENS);
   if (config.enableV1) bindV1Services(container, config);
   container.bind(TOKENS.HttpApp).toDynamicValue((ctx) =>
     createHttpApp({
       images: ctx.get(TOKENS.ImageService),
       imageData: ctx.get(TOKENS.ImageDataService),
       members: ctx.get(TOKENS.MemberService),
+      imports: ctx.get(IMPORT_TOKENS.ImportService),
+      tasks: ctx.get(IMPORT_TOKENS.TaskService),
+      stores: ctx.get(IMPORT_TOKENS.StoreService),
+      quotas: ctx.get(TOKENS.QuotaGuard),
+      importMethods: config.importMethods,
       auth: ctx.get(TOKENS.AuthStrategy),
       translator: ctx.get(TOKENS.Translator),
       logger,
@@ -102,6 +127,31 @@ export function buildContainer(config: IrisConfig, logger: Logger): Container {
     }),
   );
   return container;
+}
+
+/** Folder of the filesystem store's image files. */
+export function imagesDirectory(config: IrisConfig): string {
+  return path.join(config.dataDir, 'images');
+}
+
+/** Interval in which at most one database outage error is logged, in milliseconds. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 5000;
+
+/**
+ * Logs failed database calls, at most one line per interval with the number
+ * of failures since the previous line, so that an outage does not flood the log.
+ */
+function unavailableLogger(logger: Logger): UnavailableListener {
+  let lastLoggedAt = 0;
+  let failures = 0;
+  return ({ method, code, error }) => {
+    failures += 1;
+    const now = Date.now();
+    if (now - lastLoggedAt < UNAVAILABLE_LOG_INTERVAL_MS) return;
+    logger.error({ err: error, code, method, failures }, 'database unavailable');
+    lastLoggedAt = now;
+    failures = 0;
+  };
 }
 
 function bindServices(container: Container, config: IrisConfig): void {
@@ -120,6 +170,7 @@ function bindServices(container: Container, config: IrisConfig): void {
           tagQuota: config.tagQuota,
           paging: { defaultLimit: config.defaultLimit, maxLimit: config.maxLimit },
         },
+        quotas: ctx.get(TOKENS.QuotaGuard),
       }),
   );
   container.bind(TOKENS.ImageDataService).toDynamicValue(
@@ -131,6 +182,8 @@ function bindServices(container: Container, config: IrisConfig): void {
         policy: ctx.get(TOKENS.Policy),
         clock: ctx.get(Clock),
         settings: { imageSizeCap: config.imageSizeCap },
+        stores: ctx.get(DataStores),
+        quotas: ctx.get(TOKENS.QuotaGuard),
       }),
   );
   container.bind(TOKENS.MemberService).toDynamicValue(

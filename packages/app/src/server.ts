@@ -1,19 +1,24 @@
 import { Logger } from '@iris/adapters-http';
-import { FilesystemDataStore, isSqlite } from '@iris/adapters-store';
-import { ImageDataStore } from '@iris/domain';
+import { DataDirectory, FilesystemDataStore, isSqlite } from '@iris/adapters-store';
+import { Clock, ImageDataStore, ImageRepository, ImportService } from '@iris/domain';
 import { Express } from 'express';
 import { createServer, Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { IrisConfig } from './config';
-import { buildContainer, TOKENS } from './container';
+import { buildContainer, imagesDirectory, TOKENS } from './container';
+import { recoverInterruptedUploads } from './store-maintenance';
+import { IMPORT_TOKENS, recoverInterruptedImports, waitForImports } from './import-wiring';
 
 export interface RunningServer {
   server: Server;
   url: string;
   dataSource: DataSource;
-  /** Stops accepting, waits for in-flight requests (bounded), closes the database. */
+  /**
+   * Stops accepting, waits for in-flight requests (bounded), closes the
+   * database and the data store's worker threads.
+   */
   close(): Promise<void>;
 }
 
@@ -27,7 +32,16 @@ export async function startServer(config: IrisConfig, logger: Logger): Promise<R
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) logger.info({ migration: migration.name }, 'database migration applied');
   }
-  await (container.get(ImageDataStore) as FilesystemDataStore).init();
+  const dataStore = container.get(ImageDataStore) as FilesystemDataStore;
+  await dataStore.init();
+  await recoverInterruptedUploads(
+    container.get(ImageRepository),
+    container.get(Clock),
+    new DataDirectory(imagesDirectory(config)),
+    logger,
+  );
+  const imports = container.get<ImportService>(IMPORT_TOKENS.ImportService);
+  await recoverInterruptedImports(imports, logger);
 
   const app = container.get<Express>(TOKENS.HttpApp);
   const server = createServer({ requestTimeout: 0, headersTimeout: 60_000 }, app);
@@ -49,7 +63,11 @@ export async function startServer(config: IrisConfig, logger: Logger): Promise<R
     server,
     url,
     dataSource,
-    close: () => closeServer(server, dataSource, config.shutdownTimeoutMs, logger),
+    close: async () => {
+      await waitForImports(imports, config.shutdownTimeoutMs, logger);
+      await closeServer(server, dataSource, config.shutdownTimeoutMs, logger);
+      await dataStore.close();
+    },
   };
 }
 

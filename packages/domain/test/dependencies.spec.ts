@@ -10,9 +10,12 @@ const FORBIDDEN_PACKAGES = [
 ];
 const FORBIDDEN_BUILTINS = ['fs', 'path', 'crypto', 'stream'];
 
-/** Matches the module of `import … from`, `export … from`, `import '…'`, `import('…')` and `require('…')`. */
+/**
+ * Matches the module of `import … from`, `export … from`, `import '…'`,
+ * `import('…')` and `require('…')`, but not a string such as `'import'`.
+ */
 const MODULE_SPECIFIER =
-  /(?:\bfrom\s*|\bimport\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
+  /(?<!['"])(?:\bfrom\s*|\bimport\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
 
 function listTypeScriptFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {

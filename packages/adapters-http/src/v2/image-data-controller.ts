@@ -44,7 +44,8 @@ export function imageDataController(data: ImageDataService): Router {
           expected: 'application/octet-stream',
         });
       }
-      await data.upload(locals(res).context, param(req, 'imageId'), req, declaredSize(req));
+      const store = req.get('x-image-meta-store') ?? null;
+      await data.upload(locals(res).context, param(req, 'imageId'), req, declaredSize(req), store);
       res.status(204).end();
     },
     get: async (req: Request, res: Response) => {

@@ -1,4 +1,12 @@
-import { FormatSettings, imageSchema, imagesSchema, memberSchema, membersSchema } from '@iris/domain';
+import {
+  FormatSettings,
+  imageSchema,
+  imagesSchema,
+  memberSchema,
+  membersSchema,
+  taskSchema,
+  tasksSchema,
+} from '@iris/domain';
 import { Request, Response, Router } from 'express';
 import { rejectBody } from '../middleware/body';
 import { route } from './routing';
@@ -10,6 +18,8 @@ export function schemasController(formats: FormatSettings): Router {
     images: imagesSchema(formats),
     member: memberSchema(),
     members: membersSchema(),
+    task: taskSchema(),
+    tasks: tasksSchema(),
   };
   for (const [name, document] of Object.entries(documents)) {
     const body = JSON.stringify(document);

@@ -17,7 +17,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, Server as HttpServer } from 'node:http';
+import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -83,6 +84,9 @@ const [ISO_IMAGE, QCOW2_IMAGE] = IMAGES;
 
 let endpoint = '';
 let server: ChildProcess | undefined;
+/** HTTP server on 127.0.0.1 that serves the qcow2 file to web-download imports. */
+let origin: HttpServer | undefined;
+let originUrl = '';
 let serverLog = '';
 let workDir = '';
 let cliEnvironment: NodeJS.ProcessEnv = {};
@@ -149,7 +153,10 @@ async function glance(args: string[]): Promise<CommandResult> {
   const home = await mkdtemp(path.join(workDir, 'glance-home-'));
   try {
     const env = { ...cliEnvironment, HOME: home };
-    return await runCommand('glance', ['--os-image-url', endpoint, '--os-auth-token', 'x', ...args], env);
+    // glanceclient reads image data from any standard input that is not a
+    // terminal, and then refuses web-download, so bash closes it first.
+    const glanceArgs = ['--os-image-url', endpoint, '--os-auth-token', 'x', ...args];
+    return await runCommand('bash', ['-c', 'exec glance "$@" <&-', 'glance', ...glanceArgs], env);
   } finally {
     await rm(home, { recursive: true, force: true });
   }
@@ -262,7 +269,26 @@ function buildServerEnvironment(port: number, dataDir: string): NodeJS.ProcessEn
     IRIS_LOG_LEVEL: process.env.IRIS_LOG_LEVEL ?? 'info',
     // IRIS_DATABASE_URL from the environment, for example a MariaDB URL, takes precedence.
     IRIS_DATABASE_URL: process.env.IRIS_DATABASE_URL ?? `sqlite://${path.join(workDir, 'iris.db')}`,
+    // web-download may fetch from the test's own server on loopback.
+    IRIS_IMPORT_ALLOWED_HOSTS: '127.0.0.1',
+    IRIS_IMPORT_ALLOWED_PORTS: new URL(originUrl).port,
   };
+}
+
+/** Starts the HTTP server that serves the qcow2 test image at /disk.qcow2. */
+async function startOrigin(): Promise<void> {
+  const httpServer = createHttpServer((req, res) => {
+    if (req.url !== '/disk.qcow2') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+    createReadStream(QCOW2_IMAGE.filePath).pipe(res);
+  });
+  httpServer.listen(0, '127.0.0.1');
+  await once(httpServer, 'listening');
+  origin = httpServer;
+  originUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/disk.qcow2`;
 }
 
 /** Starts packages/app/dist/main.js on a free port and returns its base URL once it is ready. */
@@ -331,6 +357,7 @@ beforeAll(async () => {
     image.digests = await computeDigests(image.filePath);
   }
 
+  await startOrigin();
   const configuredEndpoint = process.env.E2E_ENDPOINT;
   endpoint = configuredEndpoint ? configuredEndpoint.replace(/\/+$/, '') : await startServer();
 });
@@ -345,6 +372,8 @@ afterAll(async () => {
     }
   } finally {
     await stopServer();
+    origin?.closeAllConnections();
+    origin?.close();
     if (workDir) {
       await rm(workDir, { recursive: true, force: true });
     }
@@ -493,5 +522,73 @@ describe('openstack CLI', () => {
 
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain(`No Image found for ${imageId}`);
+  });
+});
+
+/** Polls `openstack image show` until the image is active or queued again. */
+async function waitForImport(imageId: string): Promise<ShownImage> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const shown = await openstackJson<ShownImage>(['image', 'show', imageId]);
+    if (shown.status === 'active' || shown.status === 'queued') return shown;
+    if (Date.now() > deadline) throw new Error(`Image ${imageId} is still ${String(shown.status)} after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The id in a table that glanceclient prints for an image: the row `| id | <uuid> |`. */
+function idFromGlanceTable(stdout: string): string {
+  const match = /\|\s*id\s*\|\s*([0-9a-f-]{36})\s*\|/.exec(stdout);
+  if (match === null) throw new Error(`No image id in the glance output:\n${stdout}`);
+  return match[1];
+}
+
+describe('image import with the CLIs', () => {
+  const importedIds: string[] = [];
+  // The web-download URL and the task listing need a server that this test
+  // configured, so they do not run against E2E_ENDPOINT.
+  const ownServer = process.env.E2E_ENDPOINT === undefined ? test : test.skip;
+
+  afterAll(async () => {
+    for (const id of importedIds) await openstack(['image', 'delete', id]);
+  });
+
+  test('image create --import stages and imports qcow2', async () => {
+    const name = `e2e-import-${RUN_ID}`;
+
+    const created = await openstackJson<ShownImage>([
+      'image', 'create', '--import', '--disk-format', 'qcow2', '--container-format', 'bare',
+      '--file', QCOW2_IMAGE.filePath, name,
+    ]);
+
+    importedIds.push(String(created.id));
+    const shown = await waitForImport(String(created.id));
+    expect(shown.status).toBe('active');
+    expect(shown.size).toBe(QCOW2_IMAGE.digests.size);
+    expect(shown.checksum).toBe(QCOW2_IMAGE.digests.md5);
+  });
+
+  ownServer('glance image-create-via-import downloads from URL', async () => {
+    const result = await glance([
+      'image-create-via-import', '--disk-format', 'qcow2', '--container-format', 'bare',
+      '--name', `e2e-web-${RUN_ID}`, '--import-method', 'web-download', '--uri', originUrl,
+    ]);
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    const id = idFromGlanceTable(result.stdout);
+    importedIds.push(id);
+    const shown = await waitForImport(id);
+    expect(shown.status).toBe('active');
+    expect(shown.checksum).toBe(QCOW2_IMAGE.digests.md5);
+    expect(imageField(shown, 'os_hash_value')).toBe(QCOW2_IMAGE.digests.sha512);
+  });
+
+  ownServer('glance task-list shows import tasks', async () => {
+    const result = await glance(['task-list']);
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    // glanceclient prints a table: | ID | Type | Status | Owner |.
+    expect(result.stdout).toContain('api_image_import');
+    expect(result.stdout).toContain('success');
   });
 });

@@ -135,7 +135,11 @@ describe('image created through v1', () => {
 
 describe('image created through v2', () => {
   it('reads, lists, updates and downloads through v1', async () => {
+    // A qcow2 version 3 header without backing or data file, so that the v2
+    // format inspection accepts the data as qcow2.
     const data = randomData(30_000);
+    data.fill(0, 0, 112);
+    data.set([0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 3], 0);
     const id = await createV2Image(owner, {
       name: 'from-v2',
       disk_format: 'qcow2',

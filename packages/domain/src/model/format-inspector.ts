@@ -1,61 +1,243 @@
+import { UnsupportedMediaType } from '../errors';
 import { ByteSource } from '../ports/image-data-store.port';
+import {
+  HeaderFormat,
+  SafetyFailure,
+  VHDX_REGION_TABLE_OFFSET,
+  VHDX_SIGNATURE,
+  detectHeaderFormat,
+  isoVolumeSize,
+  qcow2SafetyFailure,
+  qcow2VirtualSize,
+  readUint64LittleEndian,
+  startsWith,
+  vdiVirtualSize,
+  vhdVirtualSize,
+  vhdxMetadataOffset,
+  vhdxVirtualSizeItemOffset,
+  vmdkSafetyFailure,
+  vmdkVirtualSize,
+} from './disk-format-headers';
 
 /** How many leading bytes the inspector looks at; an ISO's volume descriptor ends before this. */
 export const INSPECTION_HEAD_BYTES = 64 * 1024;
 
-const QCOW2_MAGIC = [0x51, 0x46, 0x49, 0xfb];
-const ISO_DESCRIPTOR_OFFSET = 0x8000;
+/** The formats that the inspector tells apart; data matching no header is `raw`. */
+export type DetectedFormat = HeaderFormat | 'raw';
 
-function startsWith(head: Uint8Array, offset: number, bytes: readonly number[]): boolean {
-  return bytes.every((byte, i) => head[offset + i] === byte);
+/** Disk formats without a header to inspect; their data passes when it looks raw. */
+const UNINSPECTED_FORMATS = ['ami', 'ari', 'aki', 'ploop'];
+
+export interface DeclaredFormats {
+  diskFormat: string | null;
+  containerFormat: string | null;
 }
 
-function readUint64BigEndian(head: Uint8Array, offset: number): number {
-  let value = 0;
-  for (let i = 0; i < 8; i++) value = value * 256 + head[offset + i];
-  return value;
-}
-
-function readUint32LittleEndian(head: Uint8Array, offset: number): number {
-  return head[offset] + head[offset + 1] * 2 ** 8 + head[offset + 2] * 2 ** 16 + head[offset + 3] * 2 ** 24;
+interface Region {
+  offset: number;
+  bytes: Uint8Array;
+  filled: number;
 }
 
 /**
- * Returns the virtual disk size that the data's header declares for the
- * given formats, or null when the formats are not inspected or the header
- * does not match them. Raw data is its own virtual size. Glance 25.1
- * inspects only bare containers and leaves empty data without one.
+ * Inspects image data as it streams past, keeping only the byte regions
+ * that the detected format needs: the first INSPECTION_HEAD_BYTES, and for
+ * VHDX the region table, the metadata table and the virtual size item, which
+ * may lie megabytes into the file.
  */
-export function inspectVirtualSize(
-  formats: { diskFormat: string | null; containerFormat: string | null },
-  head: Uint8Array,
-  size: number,
-): number | null {
-  if (formats.containerFormat !== 'bare' || size === 0) return null;
-  switch (formats.diskFormat) {
-    case 'raw':
-      return size;
-    case 'qcow2':
-      // The virtual size is a big-endian uint64 at byte 24 of the qcow2 header.
-      return head.length >= 32 && startsWith(head, 0, QCOW2_MAGIC) ? readUint64BigEndian(head, 24) : null;
-    case 'iso':
-      return isoVirtualSize(head);
-    default:
-      return null;
+export class FormatInspector {
+  private position = 0;
+  private readonly head: Region = { offset: 0, bytes: new Uint8Array(INSPECTION_HEAD_BYTES), filled: 0 };
+  private vhdxRegionTable: Region | null = null;
+  private vhdxMetadataTable: Region | null = null;
+  private vhdxSizeItem: Region | null = null;
+  private detected: DetectedFormat | null = null;
+
+  /** Bytes seen so far. */
+  get size(): number {
+    return this.position;
+  }
+
+  /** True once the whole head is captured. */
+  get headComplete(): boolean {
+    return this.head.filled === this.head.bytes.length;
+  }
+
+  headBytes(): Uint8Array {
+    return this.head.bytes.subarray(0, this.head.filled);
+  }
+
+  feed(chunk: Uint8Array): void {
+    const start = this.position;
+    this.position += chunk.length;
+    capture(this.head, chunk, start);
+    if (!startsWith(this.headBytes(), 0, VHDX_SIGNATURE)) return;
+    this.followVhdxRegions(chunk, start);
+  }
+
+  /**
+   * The format detected from the head. Before the head is complete the
+   * answer may still change (an ISO's descriptor sits at 32 KiB), so it is
+   * kept only from then on.
+   */
+  format(): DetectedFormat {
+    if (this.detected !== null) return this.detected;
+    const format = detectHeaderFormat(this.headBytes()) ?? 'raw';
+    if (this.headComplete) this.detected = format;
+    return format;
+  }
+
+  safetyFailure(): SafetyFailure | null {
+    switch (this.format()) {
+      case 'qcow2':
+        return qcow2SafetyFailure(this.headBytes());
+      case 'vmdk':
+        return vmdkSafetyFailure(this.headBytes());
+      default:
+        return null;
+    }
+  }
+
+  /** The virtual size that the header declares; raw data is its own virtual size. */
+  virtualSize(): number | null {
+    const head = this.headBytes();
+    switch (this.format()) {
+      case 'raw':
+        return this.position;
+      case 'qcow2':
+        return qcow2VirtualSize(head);
+      case 'vmdk':
+        return vmdkVirtualSize(head);
+      case 'vhd':
+        return vhdVirtualSize(head);
+      case 'vdi':
+        return vdiVirtualSize(head);
+      case 'iso':
+        return isoVolumeSize(head);
+      case 'vhdx':
+        return this.vhdxSizeItem !== null && isFull(this.vhdxSizeItem)
+          ? readUint64LittleEndian(this.vhdxSizeItem.bytes)
+          : null;
+    }
+  }
+
+  /** Each table names where the next one is, so a region is added once its predecessor is full. */
+  private followVhdxRegions(chunk: Uint8Array, start: number): void {
+    this.vhdxRegionTable ??= region(VHDX_REGION_TABLE_OFFSET, 64 * 1024);
+    capture(this.vhdxRegionTable, chunk, start);
+    if (!isFull(this.vhdxRegionTable)) return;
+
+    if (this.vhdxMetadataTable === null) {
+      const offset = vhdxMetadataOffset(this.vhdxRegionTable.bytes);
+      if (offset === null) return;
+      this.vhdxMetadataTable = region(offset, 64 * 1024);
+    }
+    capture(this.vhdxMetadataTable, chunk, start);
+    if (!isFull(this.vhdxMetadataTable)) return;
+
+    if (this.vhdxSizeItem === null) {
+      const itemOffset = vhdxVirtualSizeItemOffset(this.vhdxMetadataTable.bytes);
+      if (itemOffset === null) return;
+      this.vhdxSizeItem = region(this.vhdxMetadataTable.offset + itemOffset, 8);
+    }
+    capture(this.vhdxSizeItem, chunk, start);
   }
 }
 
+function region(offset: number, length: number): Region {
+  return { offset, bytes: new Uint8Array(length), filled: 0 };
+}
+
+function isFull(target: Region): boolean {
+  return target.filled === target.bytes.length;
+}
+
+/** Copies the part of a chunk at `chunkStart` that falls into the region. Regions fill in order. */
+function capture(target: Region, chunk: Uint8Array, chunkStart: number): void {
+  const next = target.offset + target.filled;
+  if (isFull(target) || next < chunkStart || next >= chunkStart + chunk.length) return;
+  const from = next - chunkStart;
+  const part = chunk.subarray(from, from + target.bytes.length - target.filled);
+  target.bytes.set(part, target.filled);
+  target.filled += part.length;
+}
+
 /**
- * The primary volume descriptor (ISO 9660) holds the volume space size in
- * blocks at byte 80 and the logical block size at byte 128, little-endian.
+ * Checks inspected data against the declared formats, as Glance does with
+ * `require_image_format_match` on: only bare containers are inspected, raw
+ * accepts any content, formats without a header pass when the data looks
+ * raw, and every other format must match the data and pass its safety
+ * check. Throws UnsupportedMediaType.
  */
-function isoVirtualSize(head: Uint8Array): number | null {
-  const start = ISO_DESCRIPTOR_OFFSET;
-  if (head.length < start + 132) return null;
-  if (head[start] !== 1 || !startsWith(head, start + 1, [0x43, 0x44, 0x30, 0x30, 0x31])) return null;
-  const blocks = readUint32LittleEndian(head, start + 80);
-  const blockSize = head[start + 128] + head[start + 129] * 256;
-  return blocks * blockSize;
+export function checkDeclaredFormat(declared: DeclaredFormats, inspector: FormatInspector): void {
+  if (!isInspected(declared, inspector.size) || declared.diskFormat === 'raw') return;
+  const detected = inspector.format();
+  if (detected === 'raw' && UNINSPECTED_FORMATS.includes(declared.diskFormat ?? '')) return;
+  if (detected !== declared.diskFormat) {
+    throw new UnsupportedMediaType('image_format_mismatch', {
+      declared: declared.diskFormat ?? '',
+      detected,
+    });
+  }
+  const failure = inspector.safetyFailure();
+  if (failure !== null) throw new UnsupportedMediaType(failure.key, failure.params ?? {});
+}
+
+/** Returns the virtual size to record, or null when the data is not inspected or has none. */
+export function inspectedVirtualSize(declared: DeclaredFormats, inspector: FormatInspector): number | null {
+  if (!isInspected(declared, inspector.size)) return null;
+  if (declared.diskFormat === 'raw') return inspector.size;
+  return inspector.format() === declared.diskFormat ? inspector.virtualSize() : null;
+}
+
+/** Glance 25.1 inspects only bare containers and leaves empty data alone. */
+function isInspected(declared: DeclaredFormats, size: number): boolean {
+  return declared.containerFormat === 'bare' && declared.diskFormat !== null && size > 0;
+}
+
+/**
+ * Feeds every chunk to the inspector and holds the first chunks back until
+ * the head is complete (or the data ends), then runs checkDeclaredFormat. So
+ * a store consuming this source receives no byte of data that is rejected.
+ */
+export function inspectingSource(
+  source: ByteSource,
+  declared: DeclaredFormats,
+  inspector: FormatInspector,
+): ByteSource {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let held: Uint8Array[] | null = [];
+      for await (const chunk of source) {
+        inspector.feed(chunk);
+        if (held === null) {
+          yield chunk;
+          continue;
+        }
+        held.push(chunk);
+        if (!inspector.headComplete) continue;
+        checkDeclaredFormat(declared, inspector);
+        yield* held;
+        held = null;
+      }
+      if (held === null) return;
+      checkDeclaredFormat(declared, inspector);
+      yield* held;
+    },
+  };
+}
+
+/**
+ * Returns the virtual disk size that a complete head declares for the given
+ * formats, or null when the formats are not inspected or the header does not
+ * match them. Used by the v1 upload, which inspects without rejecting.
+ */
+export function inspectVirtualSize(declared: DeclaredFormats, head: Uint8Array, size: number): number | null {
+  const inspector = new FormatInspector();
+  inspector.feed(head);
+  if (!isInspected(declared, size)) return null;
+  if (declared.diskFormat === 'raw') return size;
+  return inspector.format() === declared.diskFormat ? inspector.virtualSize() : null;
 }
 
 /** Passes every chunk through while keeping a copy of the first bytes. */

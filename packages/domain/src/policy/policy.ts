@@ -49,6 +49,11 @@ export const DEFAULT_POLICY_RULES = {
   get_member: `role:admin or role:reader and (${OWNER} or project_id:%(member_id)s)`,
   get_members: `role:admin or role:reader and (${OWNER} or project_id:%(member_id)s)`,
   modify_member: 'role:admin or (role:member and project_id:%(member_id)s)',
+  copy_image: 'role:admin',
+  get_image_location: 'role:admin or role:service',
+  delete_image_location: 'role:admin',
+  tasks_api_access: 'role:admin',
+  stores_info_detail: 'role:admin or role:service',
 } as const satisfies Record<string, string>;
 
 export type PolicyAction = keyof typeof DEFAULT_POLICY_RULES;

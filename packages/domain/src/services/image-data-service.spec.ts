@@ -50,6 +50,10 @@ class MemoryImageRepository implements ImageRepository {
     return true;
   }
 
+  async listByStatus(): Promise<Image[]> {
+    throw new Error('ImageDataService must not list images by status');
+  }
+
   async markDeleted(id: string, expectedStatus: ImageStatus, deletedAt: Date): Promise<boolean> {
     const row = this.rows.get(id);
     if (row === undefined || row.status !== expectedStatus) return false;

@@ -1,6 +1,10 @@
-import { Conflict, Forbidden, Gone, QuotaExceeded, RangeNotSatisfiable } from '../errors';
-import { captureHead, inspectVirtualSize } from '../model/format-inspector';
+import { MIB } from '../model/quota';
+import { QuotaGuard } from './quota-guard';
+import { Conflict, Forbidden, Gone, InvalidInput, QuotaExceeded, RangeNotSatisfiable } from '../errors';
+import { FormatInspector, inspectedVirtualSize, inspectingSource } from '../model/format-inspector';
 import { Image, withStatus } from '../model/image';
+import { withLocations } from '../model/image-stores';
+import { DataStores } from '../ports/data-stores.port';
 import { RequestContext } from '../model/request-context';
 import { Policy } from '../policy/policy';
 import { Clock } from '../ports/clock.port';
@@ -21,6 +25,10 @@ export interface ImageDataServiceDeps {
   policy: Policy;
   clock: Clock;
   settings: ImageDataSettings;
+  /** The named stores; without them every upload goes to `data`. */
+  stores?: DataStores;
+  /** Per-project limits; without it uploads are not counted. */
+  quotas?: QuotaGuard;
 }
 
 /** A requested byte range as the client wrote it: `a-b`, `a-` or the suffix `-n`. */
@@ -47,15 +55,29 @@ export class ImageDataService {
   /**
    * Streams the data into the store and activates the image. The image is
    * `saving` while the bytes arrive; only one of several concurrent uploads
-   * gets there, the others get Conflict. On any failure the partial data is
-   * removed and the image goes back to `queued`.
+   * gets there, the others get Conflict. Data whose format contradicts the
+   * declared disk_format, or fails its safety check, is rejected with
+   * UnsupportedMediaType before any of it reaches the store. On any failure
+   * the partial data is removed and the image goes back to `queued`.
    */
-  async upload(ctx: RequestContext, id: string, source: ByteSource, declaredSize: number | null): Promise<Image> {
+  async upload(
+    ctx: RequestContext,
+    id: string,
+    source: ByteSource,
+    declaredSize: number | null,
+    storeId: string | null = null,
+  ): Promise<Image> {
     const { image } = await this.access.loadFor(ctx, id, 'upload_image');
+    const store = this.chooseStore(storeId);
     const cap = this.deps.settings.imageSizeCap;
     if (declaredSize !== null && declaredSize > cap) {
       throw new QuotaExceeded('image_size_cap_exceeded', { limit: cap });
     }
+
+    const quotas = this.deps.quotas;
+    const sizeMiB = declaredSize === null ? 0 : Math.ceil(declaredSize / MIB);
+    await quotas?.check(ctx, { image_count_uploading: 1, image_size_total: sizeMiB });
+    const limited = quotas === undefined ? source : await quotas.limitData(ctx, source, 'image_size_total');
 
     const saving = { ...withStatus(image, 'saving'), updatedAt: this.deps.clock.now() };
     if (!(await this.deps.images.update(saving, { status: image.status }))) {
@@ -63,9 +85,10 @@ export class ImageDataService {
     }
 
     let stored;
-    const head = { bytes: new Uint8Array(0) };
+    const inspector = new FormatInspector();
     try {
-      stored = await this.deps.data.put(id, captureHead(source, head), { maxSize: cap });
+      const inspected = inspectingSource(limited, saving, inspector);
+      stored = await store.put(id, inspected, { maxSize: cap });
     } catch (error) {
       await this.restoreQueued(saving);
       throw error;
@@ -74,18 +97,31 @@ export class ImageDataService {
     const active: Image = {
       ...withStatus(saving, 'active'),
       size: stored.size,
-      virtualSize: inspectVirtualSize(saving, head.bytes, stored.size),
+      virtualSize: inspectedVirtualSize(saving, inspector),
       checksum: stored.checksum,
       osHashAlgo: stored.hashAlgo,
       osHashValue: stored.hashValue,
-      locations: [{ url: stored.url, metadata: { store: this.deps.data.storeId } }],
       updatedAt: this.deps.clock.now(),
     };
-    if (!(await this.deps.images.update(active, { status: 'saving' }))) {
-      await this.deps.data.delete(stored.url);
+    const location = { url: stored.url, metadata: { store: store.storeId } };
+    const located = withLocations(active, [location], this.deps.stores?.multiStore ?? false);
+    if (!(await this.deps.images.update(located, { status: 'saving' }))) {
+      await store.delete(stored.url);
       throw new Gone('image_deleted_during_upload', { id });
     }
-    return active;
+    return located;
+  }
+
+  /**
+   * Returns the store named by X-Image-Meta-Store, or the default one. Like
+   * Glance, a single-store deployment ignores the header.
+   */
+  private chooseStore(storeId: string | null): ImageDataStore {
+    const stores = this.deps.stores;
+    if (stores === undefined || !stores.multiStore || storeId === null) return this.deps.data;
+    const store = stores.find(storeId);
+    if (store === null) throw new InvalidInput('store_unknown', { store: storeId });
+    return store;
   }
 
   async download(ctx: RequestContext, id: string, range: RangeRequest | null): Promise<ImageDownload> {

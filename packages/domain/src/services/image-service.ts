@@ -1,3 +1,4 @@
+import { QuotaGuard } from './quota-guard';
 import { Conflict, Forbidden, NotFound, PolicyDenied, ProtectedImageDelete } from '../errors';
 import { Image, withStatus } from '../model/image';
 import { parseImageListQuery, PagingSettings, QueryParameters } from '../model/image-list-query';
@@ -8,7 +9,7 @@ import { Policy, PolicyTarget } from '../policy/policy';
 import { Clock } from '../ports/clock.port';
 import { IdGenerator } from '../ports/id-generator.port';
 import { ImageDataStore } from '../ports/image-data-store.port';
-import { ImageRepository } from '../ports/image-repository.port';
+import { afterUpdate, ImageRepository, unchangedSince } from '../ports/image-repository.port';
 import { MemberRepository } from '../ports/member-repository.port';
 import { ImageAccess } from './image-access';
 
@@ -24,6 +25,8 @@ export interface ImageServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   settings: ImageServiceSettings;
+  /** Per-project limits; without it images are not counted. */
+  quotas?: QuotaGuard;
 }
 
 /** Use cases on image records: create, read, list, patch, tag, delete, (de)activate. */
@@ -46,6 +49,7 @@ export class ImageService {
       throw new PolicyDenied('add_image');
     }
     this.enforceVisibility(ctx, target.visibility, target);
+    await this.deps.quotas?.check(ctx, { image_count_total: 1 });
 
     const now = this.deps.clock.now();
     const image: Image = {
@@ -130,10 +134,13 @@ export class ImageService {
     withStatus(image, 'deleted');
     const deleted = await this.deps.images.markDeleted(id, image.status, this.deps.clock.now());
     if (!deleted) throw new Conflict('image_changed_concurrently', { id });
-    await this.deps.members.removeAll(id);
+    // The data goes first, so that a failure while removing the members
+    // leaves no data behind. An image deleted while `saving` has no location
+    // yet: its upload removes the data when its final update fails.
     for (const location of image.locations) {
       await this.deps.data.delete(location.url);
     }
+    await this.deps.members.removeAll(id);
   }
 
   async deactivate(ctx: RequestContext, id: string): Promise<void> {
@@ -161,11 +168,8 @@ export class ImageService {
 
   /** Writes the change only if nobody else changed the image since it was read. */
   private async save(before: Image, after: Image): Promise<Image> {
-    const saved = await this.deps.images.update(after, {
-      status: before.status,
-      updatedAt: before.updatedAt,
-    });
+    const saved = await this.deps.images.update(after, unchangedSince(before));
     if (!saved) throw new Conflict('image_changed_concurrently', { id: before.id });
-    return after;
+    return afterUpdate(before, after);
   }
 }

@@ -40,6 +40,10 @@ class MemoryImageRepository implements ImageRepository {
     throw new Error('MemberService must not change images');
   }
 
+  async listByStatus(): Promise<Image[]> {
+    throw new Error('MemberService must not list images by status');
+  }
+
   async markDeleted(_id: string, _expectedStatus: ImageStatus): Promise<boolean> {
     throw new Error('MemberService must not delete images');
   }
