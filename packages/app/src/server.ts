@@ -31,6 +31,11 @@ export async function startServer(config: IrisConfig, logger: Logger): Promise<R
   if (isSqlite(dataSource)) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) logger.info({ migration: migration.name }, 'database migration applied');
+  } else if (await dataSource.showMigrations()) {
+    await dataSource.destroy();
+    throw new Error(
+      `database ${redact(config.databaseUrl)} has pending migrations: run 'npm run manage -- db sync' first`,
+    );
   }
   const dataStore = container.get(ImageDataStore) as FilesystemDataStore;
   await dataStore.init();

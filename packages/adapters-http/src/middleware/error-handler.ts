@@ -21,7 +21,18 @@ export function resolveError(error: unknown): ResolvedError {
   if (error instanceof HttpError) {
     return { status: error.status, key: error.key, params: error.params, headers: error.headers };
   }
+  if (error instanceof URIError) {
+    // Express could not percent-decode a path parameter such as `%ZZ`; no
+    // resource has such a name, so Glance answers 404.
+    return { status: 404, key: 'path_not_found', params: {}, headers: {} };
+  }
   return { status: 500, key: 'internal_error', params: {}, headers: {} };
+}
+
+/** Tells whether the client closed the connection before its request body ended. */
+function isClientAbort(error: unknown, req: Request): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return !req.complete && (code === 'ECONNRESET' || code === 'ECONNABORTED' || (error as Error)?.message === 'aborted');
 }
 
 /** The one error middleware: translates the message and renders Glance's error body. */
@@ -29,6 +40,11 @@ export function errorHandler(translator: Translator, fallbackLogger: Logger) {
   // Express recognises an error middleware by its four parameters.
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const log = (res.locals.log as Logger | undefined) ?? fallbackLogger;
+    if (isClientAbort(error, req)) {
+      log.info({ method: req.method, path: req.originalUrl }, 'client closed the connection during the request');
+      res.destroy();
+      return;
+    }
     const resolved = resolveError(error);
     if (resolved.status >= 500) {
       log.error({ err: error, status: resolved.status }, 'request failed');

@@ -16,6 +16,19 @@ function declaredSize(req: Request): number | null {
   return length !== undefined && /^\d+$/.test(length) ? Number(length) : null;
 }
 
+/**
+ * Parses the request header `Content-Range: bytes a-b/total`, which older
+ * clients send in place of Range and Glance still honours.
+ */
+export function parseContentRangeHeader(header: string | undefined): RangeRequest | null {
+  if (header === undefined) return null;
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header.trim());
+  if (match === null || Number(match[2]) < Number(match[1])) {
+    throw new HttpError(416, 'invalid_range_header', { value: header });
+  }
+  return { start: Number(match[1]), end: Number(match[2]) };
+}
+
 /** Parses a single `bytes=` range; several ranges are a 400 and nonsense a 416. */
 export function parseRangeHeader(header: string | undefined): RangeRequest | null {
   if (header === undefined) return null;
@@ -33,7 +46,7 @@ export function parseRangeHeader(header: string | undefined): RangeRequest | nul
 }
 
 export function imageDataController(data: ImageDataService): Router {
-  const router = Router();
+  const router = Router({ strict: true });
 
   route(router, '/images/:imageId/file', {
     put: async (req: Request, res: Response) => {
@@ -50,7 +63,7 @@ export function imageDataController(data: ImageDataService): Router {
     },
     get: async (req: Request, res: Response) => {
       rejectBody(req);
-      const range = parseRangeHeader(req.get('range'));
+      const range = parseRangeHeader(req.get('range')) ?? parseContentRangeHeader(req.get('content-range'));
       const download = await data.download(locals(res).context, param(req, 'imageId'), range);
       const { image } = download;
       if (download.body === null || image.size === null) {

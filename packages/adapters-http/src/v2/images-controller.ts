@@ -29,7 +29,7 @@ function listingLink(params: QueryParameters, marker?: string): string {
 }
 
 export function imagesController(images: ImageService, options: ImagesControllerOptions): Router {
-  const router = Router();
+  const router = Router({ strict: true });
 
   route(router, '/images', {
     // Unlike the other GET routes, Glance's listing ignores a request body.

@@ -40,7 +40,7 @@ export function taskRecordView(task: Task): Record<string, unknown> {
 
 /** Routes of interoperable image import: staging, import, discovery and an image's tasks. */
 export function importController(imports: ImportService): Router {
-  const router = Router();
+  const router = Router({ strict: true });
 
   route(router, '/images/:imageId/stage', {
     put: async (req: Request, res: Response) => {

@@ -6,7 +6,7 @@ import { memberView } from './image-view';
 import { param, route } from './routing';
 
 export function membersController(members: MemberService): Router {
-  const router = Router();
+  const router = Router({ strict: true });
 
   route(router, '/images/:imageId/members', {
     get: async (req: Request, res: Response) => {

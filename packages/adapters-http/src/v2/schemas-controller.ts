@@ -12,7 +12,7 @@ import { rejectBody } from '../middleware/body';
 import { route } from './routing';
 
 export function schemasController(formats: FormatSettings): Router {
-  const router = Router();
+  const router = Router({ strict: true });
   const documents: Record<string, object> = {
     image: imageSchema(formats),
     images: imagesSchema(formats),

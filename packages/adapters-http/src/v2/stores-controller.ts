@@ -18,7 +18,7 @@ function storeDetailView(store: StoreInfo): Record<string, unknown> {
 
 /** Routes of a multi-store deployment: store discovery and deleting an image from one store. */
 export function storesController(stores: StoreService): Router {
-  const router = Router();
+  const router = Router({ strict: true });
 
   route(router, '/info/stores', {
     get: (req: Request, res: Response) => {

@@ -51,7 +51,7 @@ function listingLink(params: QueryParameters, marker?: string): string {
 }
 
 export function tasksController(tasks: TaskService): Router {
-  const router = Router();
+  const router = Router({ strict: true });
 
   route(router, '/tasks', {
     get: async (req: Request, res: Response) => {

@@ -6,7 +6,7 @@ import { route } from './routing';
 
 /** GET /v2/info/usage: the caller's project limits and usage, sizes in MiB. */
 export function usageController(quotas: QuotaGuard): Router {
-  const router = Router();
+  const router = Router({ strict: true });
   route(router, '/info/usage', {
     get: async (req: Request, res: Response) => {
       rejectBody(req);

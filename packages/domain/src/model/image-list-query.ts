@@ -27,7 +27,8 @@ export interface ImageListQuery {
   tags: string[];
   protected: boolean | null;
   osHidden: boolean;
-  ranges: { key: RangeKey; min: number | null; max: number | null }[];
+  /** Inclusive bounds; `exact` marks an equality filter, kept apart from `_min`/`_max` ones. */
+  ranges: { key: RangeKey; min: number | null; max: number | null; exact?: boolean }[];
   times: { key: TimeKey; operator: TimeOperator; value: Date }[];
   checksum: string | null;
   osHashValue: string | null;
@@ -107,6 +108,10 @@ function addFilter(query: ImageListQuery, key: string, value: string): void {
   }
   if (key === 'created_at' || key === 'updated_at') {
     query.times.push(parseTimeFilter(key, value));
+    return;
+  }
+  if ((RANGE_KEYS as readonly string[]).includes(key)) {
+    addExactNumber(query, key as RangeKey, value);
     return;
   }
   const range = /^(.*)_(min|max)$/.exec(key);
@@ -263,9 +268,18 @@ export function parseIsoTime(text: string): Date | null {
   return Number.isNaN(time.getTime()) ? null : time;
 }
 
+/**
+ * Filters a numeric column on one value, as Glance does for `min_ram=3`.
+ * A value that is not a whole number matches no image, as in Glance.
+ */
+function addExactNumber(query: ImageListQuery, key: RangeKey, value: string): void {
+  const number = /^\d+$/.test(value) ? Number(value) : -1;
+  query.ranges.push({ key, min: number, max: number, exact: true });
+}
+
 function addRange(query: ImageListQuery, key: RangeKey, bound: 'min' | 'max', value: string): void {
   if (!/^\d+$/.test(value)) throw invalid(`${key}_${bound}`, value);
-  let range = query.ranges.find((item) => item.key === key);
+  let range = query.ranges.find((item) => item.key === key && item.exact !== true);
   if (range === undefined) {
     range = { key, min: null, max: null };
     query.ranges.push(range);
