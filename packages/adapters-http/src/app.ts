@@ -68,7 +68,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   const v2 = Router();
   v2.use(authenticate(deps.auth));
-  v2.use(imagesController(deps.images, { importMethods: deps.importMethods ?? [] }));
+  // Glance sends the store ids only when enabled_backends configures multi-store.
+  const storeIds = deps.stores?.multiStore === true ? deps.stores.list().map((store) => store.id) : [];
+  v2.use(imagesController(deps.images, { importMethods: deps.importMethods ?? [], storeIds }));
   v2.use(imageDataController(deps.imageData));
   if (deps.imports !== undefined) v2.use(importController(deps.imports));
   if (deps.tasks !== undefined) v2.use(tasksController(deps.tasks));

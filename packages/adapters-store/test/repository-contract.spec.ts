@@ -4,11 +4,13 @@ import {
   ImageListQuery,
   InvalidInput,
   parseImageListQuery,
+  parseTaskListQuery,
   QueryParameters,
+  Task,
+  TaskListQuery,
 } from '@iris/domain';
-import { isSqlite, TypeOrmImageRepository, TypeOrmMemberRepository, WriteLock } from '../src';
+import { isSqlite, TypeOrmImageRepository, TypeOrmMemberRepository, TypeOrmTaskRepository, WriteLock } from '../src';
 import { openTestDatabase, TestDatabase, testDatabaseKinds } from './database';
-
 
 const OWNER = 'project-a';
 const OTHER = 'project-b';
@@ -49,6 +51,32 @@ function query(params: QueryParameters = {}): ImageListQuery {
   return parseImageListQuery(params, { defaultLimit: 25, maxLimit: 1000 });
 }
 
+/** Builds a task whose times carry milliseconds, as the system clock gives them. */
+function task(fields: Partial<Task> = {}): Task {
+  counter += 1;
+  const at = new Date(T0 + counter * 1000 + 123);
+  return {
+    id: `10000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+    type: 'api_image_import',
+    status: 'pending',
+    input: null,
+    result: null,
+    owner: OWNER,
+    message: '',
+    imageId: null,
+    requestId: null,
+    userId: null,
+    expiresAt: null,
+    createdAt: at,
+    updatedAt: at,
+    ...fields,
+  };
+}
+
+function taskQuery(params: QueryParameters = {}, taskOwner: string | null = null): TaskListQuery {
+  return parseTaskListQuery(params, { defaultLimit: 25, maxLimit: 1000 }, taskOwner);
+}
+
 const admin = { isAdmin: true, projectId: null };
 const owner = { isAdmin: false, projectId: OWNER };
 const other = { isAdmin: false, projectId: OTHER };
@@ -57,12 +85,14 @@ describe.each(testDatabaseKinds())('repositories on %s', (kind) => {
   let db: TestDatabase;
   let images: TypeOrmImageRepository;
   let members: TypeOrmMemberRepository;
+  let tasks: TypeOrmTaskRepository;
 
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     const lock = new WriteLock(isSqlite(db.dataSource));
     images = new TypeOrmImageRepository(db.dataSource, lock);
     members = new TypeOrmMemberRepository(db.dataSource, lock);
+    tasks = new TypeOrmTaskRepository(db.dataSource, lock);
   });
 
   afterAll(async () => {
@@ -74,6 +104,7 @@ describe.each(testDatabaseKinds())('repositories on %s', (kind) => {
     await db.dataSource.query('DELETE FROM image_properties');
     await db.dataSource.query('DELETE FROM image_members');
     await db.dataSource.query('DELETE FROM images');
+    await db.dataSource.query('DELETE FROM tasks');
   });
 
   describe('images', () => {
@@ -384,6 +415,286 @@ describe.each(testDatabaseKinds())('repositories on %s', (kind) => {
       await members.removeAll(shared.id);
 
       expect(await members.listByImage(shared.id)).toEqual([]);
+    });
+  });
+  describe('tasks', () => {
+    const NOW = new Date(T0 + 1_000_000);
+
+    async function pageIds(params: QueryParameters, limit: number): Promise<string[]> {
+      const seen: string[] = [];
+      let marker: string | undefined;
+      for (let page = 0; page < 20; page++) {
+        const result = await tasks.list(taskQuery({ ...params, limit: String(limit), ...(marker ? { marker } : {}) }), NOW);
+        seen.push(...result.map((item) => item.id));
+        if (result.length < limit) break;
+        marker = result[result.length - 1].id;
+      }
+      return seen;
+    }
+
+    it('round-trips every field', async () => {
+      const stored = task({
+        type: 'import',
+        status: 'success',
+        input: { import_from: 'http://127.0.0.1/ïmage.qcow2', nested: { list: [1, 'two', null], flag: true } },
+        result: { image_id: '00000000-0000-4000-8000-000000000001', sizes: [5_000_000_000] },
+        message: 'Import finished: ünïcode ✓',
+        imageId: '00000000-0000-4000-8000-000000000001',
+        requestId: 'req-0123456789abcdef0123456789abcdef',
+        userId: 'user-a',
+        expiresAt: new Date(NOW.getTime() + 172_800_456),
+      });
+      await tasks.add(stored);
+
+      expect(await tasks.findById(stored.id, NOW)).toEqual(stored);
+    });
+
+    it('round-trips null fields', async () => {
+      const stored = task({ owner: null });
+      await tasks.add(stored);
+
+      expect(await tasks.findById(stored.id, NOW)).toEqual(stored);
+    });
+
+    it('stores a large JSON input', async () => {
+      const stored = task({ input: { properties: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`key_${i}`, 'v'.repeat(40)])) } });
+      await tasks.add(stored);
+
+      expect((await tasks.findById(stored.id, NOW))?.input).toEqual(stored.input);
+    });
+
+    it('rejects a reused id', async () => {
+      const stored = task();
+      await tasks.add(stored);
+
+      await expect(tasks.add({ ...stored, message: 'again' })).rejects.toThrow();
+    });
+
+    it('returns null for a missing id', async () => {
+      expect(await tasks.findById('10000000-0000-4000-8000-999999999999', NOW)).toBeNull();
+    });
+
+    it('hides a task once expired', async () => {
+      const stored = task({ status: 'failure', expiresAt: new Date(NOW.getTime() + 250) });
+      await tasks.add(stored);
+
+      expect(await tasks.findById(stored.id, new Date(NOW.getTime() + 249))).toEqual(stored);
+      expect(await tasks.findById(stored.id, new Date(NOW.getTime() + 250))).toBeNull();
+    });
+
+    it('updates only from the expected status', async () => {
+      const stored = task();
+      await tasks.add(stored);
+      const processing: Task = {
+        ...stored,
+        status: 'processing',
+        message: 'Copying',
+        result: { progress: 50 },
+        updatedAt: new Date(stored.updatedAt.getTime() + 1_001),
+      };
+      const finished: Task = {
+        ...processing,
+        status: 'success',
+        message: '',
+        result: { image_id: 'x' },
+        expiresAt: new Date(NOW.getTime() + 5_555),
+        updatedAt: new Date(stored.updatedAt.getTime() + 2_002),
+      };
+
+      expect(await tasks.update(processing, 'pending')).toBe(true);
+      expect(await tasks.update({ ...processing, message: 'stale' }, 'pending')).toBe(false);
+      expect(await tasks.findById(stored.id, NOW)).toEqual(processing);
+      expect(await tasks.update(finished, 'processing')).toBe(true);
+      expect(await tasks.findById(stored.id, NOW)).toEqual(finished);
+    });
+
+    it('keeps the creation time on update', async () => {
+      const stored = task();
+      await tasks.add(stored);
+
+      await tasks.update({ ...stored, createdAt: new Date(0), status: 'failure' }, 'pending');
+
+      expect((await tasks.findById(stored.id, NOW))?.createdAt).toEqual(stored.createdAt);
+    });
+
+    it('does not update a missing task', async () => {
+      expect(await tasks.update(task(), 'pending')).toBe(false);
+    });
+
+    it('lets one of two racing updates win', async () => {
+      const stored = task();
+      await tasks.add(stored);
+
+      const [first, second] = await Promise.all([
+        tasks.update({ ...stored, status: 'processing', message: 'first' }, 'pending'),
+        tasks.update({ ...stored, status: 'failure', message: 'second' }, 'pending'),
+      ]);
+
+      expect([first, second].filter(Boolean)).toHaveLength(1);
+      expect((await tasks.findById(stored.id, NOW))?.message).toBe(first ? 'first' : 'second');
+    });
+
+    it('lists image tasks oldest first', async () => {
+      const imageId = '00000000-0000-4000-8000-000000000042';
+      const second = task({ imageId });
+      const first = task({ imageId, createdAt: new Date(second.createdAt.getTime() - 5_000) });
+      const expired = task({ imageId, status: 'success', expiresAt: new Date(NOW.getTime() - 1) });
+      const later = task({ imageId, status: 'success', expiresAt: new Date(NOW.getTime() + 1) });
+      for (const item of [second, expired, later, first, task({ imageId: '00000000-0000-4000-8000-000000000043' })]) {
+        await tasks.add(item);
+      }
+
+      const found = await tasks.listByImage(imageId, NOW);
+
+      expect(found.map((item) => item.id)).toEqual([first.id, second.id, later.id]);
+      expect(found[2]).toEqual(later);
+    });
+
+    it('lists newest first by default', async () => {
+      const all = [task(), task(), task()];
+      for (const item of all) await tasks.add(item);
+
+      const found = await tasks.list(taskQuery(), NOW);
+
+      expect(found.map((item) => item.id)).toEqual(all.map((item) => item.id).reverse());
+      expect(found[0]).toEqual(all[2]);
+    });
+
+    it('filters on owner, status and type', async () => {
+      const mine = task({ status: 'processing', type: 'import' });
+      const mineDone = task({ status: 'success', expiresAt: new Date(NOW.getTime() + 10_000) });
+      const theirs = task({ owner: OTHER, status: 'processing' });
+      const unowned = task({ owner: null, type: 'import' });
+      for (const item of [mine, mineDone, theirs, unowned]) await tasks.add(item);
+
+      const ids = async (params: QueryParameters, taskOwner: string | null = null): Promise<string[]> =>
+        (await tasks.list(taskQuery({ sort_dir: 'asc', ...params }, taskOwner), NOW)).map((item) => item.id);
+
+      expect(await ids({})).toEqual([mine.id, mineDone.id, theirs.id, unowned.id]);
+      expect(await ids({}, OWNER)).toEqual([mine.id, mineDone.id]);
+      expect(await ids({}, OTHER)).toEqual([theirs.id]);
+      expect(await ids({ status: 'processing' })).toEqual([mine.id, theirs.id]);
+      expect(await ids({ status: 'processing' }, OWNER)).toEqual([mine.id]);
+      expect(await ids({ type: 'import' })).toEqual([mine.id, unowned.id]);
+      expect(await ids({ type: 'import', status: 'success' })).toEqual([]);
+    });
+
+    it('leaves out expired and deleted tasks', async () => {
+      const live = task({ status: 'success', expiresAt: new Date(NOW.getTime() + 1) });
+      const expired = task({ status: 'success', expiresAt: NOW });
+      const deleted = task({ status: 'failure', expiresAt: new Date(NOW.getTime() - 1) });
+      for (const item of [live, expired, deleted]) await tasks.add(item);
+      await tasks.deleteExpired(null, NOW);
+
+      expect((await tasks.list(taskQuery(), NOW)).map((item) => item.id)).toEqual([live.id]);
+      await expect(tasks.list(taskQuery({ marker: expired.id }), NOW)).rejects.toBeInstanceOf(InvalidInput);
+    });
+
+    it('limits the page size', async () => {
+      for (let i = 0; i < 5; i++) await tasks.add(task());
+
+      expect(await tasks.list(taskQuery({ limit: '2' }), NOW)).toHaveLength(2);
+      expect(await tasks.list(taskQuery({ limit: '0' }), NOW)).toHaveLength(0);
+    });
+
+    it('pages through every sort key once', async () => {
+      // Equal values in each column, times that differ only in milliseconds
+      // and tasks without an expiry make the marker's tie-breaks matter.
+      const base = T0 + 500_000;
+      const all = [
+        task({ status: 'pending', type: 'import', createdAt: new Date(base + 1), updatedAt: new Date(base + 9) }),
+        task({ status: 'processing', createdAt: new Date(base + 2), updatedAt: new Date(base + 9) }),
+        task({ status: 'success', createdAt: new Date(base + 2), updatedAt: new Date(base + 8), expiresAt: new Date(NOW.getTime() + 7) }),
+        task({ status: 'failure', type: 'import', createdAt: new Date(base + 3), updatedAt: new Date(base + 7), expiresAt: new Date(NOW.getTime() + 5) }),
+        task({ status: 'success', createdAt: new Date(base + 4), updatedAt: new Date(base + 6), expiresAt: new Date(NOW.getTime() + 5) }),
+        task({ status: 'pending', createdAt: new Date(base + 5), updatedAt: new Date(base + 9) }),
+        task({ status: 'processing', type: 'import', createdAt: new Date(base + 5), updatedAt: new Date(base + 5) }),
+      ];
+      for (const item of all) await tasks.add(item);
+
+      const keys: Record<string, (item: Task) => string | number | null> = {
+        created_at: (item) => item.createdAt.getTime(),
+        updated_at: (item) => item.updatedAt.getTime(),
+        expires_at: (item) => item.expiresAt?.getTime() ?? null,
+        status: (item) => item.status,
+        type: (item) => item.type,
+        id: (item) => item.id,
+      };
+      for (const [sortKey, value] of Object.entries(keys)) {
+        // Both databases sort NULL before any value in ascending order.
+        const ascending = [...all].sort((a, b) => {
+          const left = value(a);
+          const right = value(b);
+          if (left !== right) {
+            if (left === null) return -1;
+            if (right === null) return 1;
+            return left < right ? -1 : 1;
+          }
+          return a.id < b.id ? -1 : 1;
+        });
+        const expected = ascending.map((item) => item.id);
+
+        expect({ sortKey, ids: await pageIds({ sort_key: sortKey, sort_dir: 'asc' }, 2) }).toEqual({ sortKey, ids: expected });
+        expect({ sortKey, ids: await pageIds({ sort_key: sortKey, sort_dir: 'desc' }, 2) }).toEqual({
+          sortKey,
+          ids: [...expected].reverse(),
+        });
+      }
+    });
+
+    it('rejects an unknown marker', async () => {
+      await expect(
+        tasks.list(taskQuery({ marker: '10000000-0000-4000-8000-999999999999' }), NOW),
+      ).rejects.toBeInstanceOf(InvalidInput);
+    });
+
+    it('deletes the expired tasks of one owner', async () => {
+      const expired = task({ status: 'success', expiresAt: new Date(NOW.getTime() - 100) });
+      const due = task({ status: 'failure', expiresAt: NOW });
+      const live = task({ status: 'success', expiresAt: new Date(NOW.getTime() + 100) });
+      const running = task({ status: 'processing' });
+      const theirs = task({ owner: OTHER, status: 'success', expiresAt: new Date(NOW.getTime() - 100) });
+      for (const item of [expired, due, live, running, theirs]) await tasks.add(item);
+      const before = new Date(NOW.getTime() - 1_000);
+
+      await tasks.deleteExpired(OWNER, NOW);
+
+      expect(await tasks.findById(expired.id, before)).toBeNull();
+      expect(await tasks.findById(due.id, before)).toBeNull();
+      expect(await tasks.findById(live.id, NOW)).toEqual(live);
+      expect(await tasks.findById(running.id, NOW)).toEqual(running);
+      expect(await tasks.findById(theirs.id, before)).toEqual(theirs);
+      expect(await tasks.update({ ...expired, message: 'late' }, 'success')).toBe(false);
+    });
+
+    it('deletes the expired tasks of all owners', async () => {
+      const mine = task({ status: 'success', expiresAt: new Date(NOW.getTime() - 100) });
+      const theirs = task({ owner: OTHER, status: 'failure', expiresAt: new Date(NOW.getTime() - 100) });
+      const unowned = task({ owner: null, status: 'failure', expiresAt: new Date(NOW.getTime() - 100) });
+      const live = task({ owner: OTHER, status: 'success', expiresAt: new Date(NOW.getTime() + 100) });
+      for (const item of [mine, theirs, unowned, live]) await tasks.add(item);
+      const before = new Date(NOW.getTime() - 1_000);
+
+      await tasks.deleteExpired(null, NOW);
+
+      expect(await tasks.findById(mine.id, before)).toBeNull();
+      expect(await tasks.findById(theirs.id, before)).toBeNull();
+      expect(await tasks.findById(unowned.id, before)).toBeNull();
+      expect(await tasks.findById(live.id, NOW)).toEqual(live);
+      expect(await tasks.listByStatus(['success', 'failure'])).toEqual([live]);
+    });
+
+    it('lists tasks by status across owners', async () => {
+      const second = task({ status: 'processing', owner: OTHER });
+      const first = task({ status: 'pending', createdAt: new Date(second.createdAt.getTime() - 1) });
+      const done = task({ status: 'success', expiresAt: new Date(NOW.getTime() + 100) });
+      const deleted = task({ status: 'pending', expiresAt: new Date(NOW.getTime() - 100) });
+      for (const item of [second, first, done, deleted]) await tasks.add(item);
+      await tasks.deleteExpired(null, NOW);
+
+      expect(await tasks.listByStatus(['pending', 'processing'])).toEqual([first, second]);
+      expect(await tasks.listByStatus(['success'])).toEqual([done]);
+      expect(await tasks.listByStatus([])).toEqual([]);
     });
   });
 });

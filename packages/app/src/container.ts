@@ -105,7 +105,7 @@ export function buildContainer(config: IrisConfig, logger: Logger): Container {
   container.bind<DataStores>(DataStores).toConstantValue(stores);
 
   bindServices(container, config);
-  bindImportServices(container, config, logger, TOKENS);
+  bindImportServices(container, config, logger, TOKENS, onUnavailable);
   if (config.enableV1) bindV1Services(container, config);
   container.bind(TOKENS.HttpApp).toDynamicValue((ctx) =>
     createHttpApp({

@@ -6,6 +6,7 @@ import {
   PropertyInjectionPlugin,
   QemuImgConversionPlugin,
   TypeOrmTaskRepository,
+  UnavailableListener,
   withUnavailableErrors,
 } from '@iris/adapters-store';
 import {
@@ -88,7 +89,7 @@ export function buildImportPlugins(config: IrisConfig, stores: FilesystemStoreRe
   return plugins;
 }
 
-/** Binds the task repository, staging area, web downloader and the import service. */
+/** Tokens of the container's bindings that the import services use. */
 export interface SharedTokens {
   Policy: symbol;
   QuotaGuard: symbol;
@@ -97,11 +98,26 @@ export interface SharedTokens {
   DataSource: symbol;
 }
 
-export function bindImportServices(container: Container, config: IrisConfig, logger: Logger, tokens: SharedTokens): void {
+/**
+ * Binds the task repository, staging area, web downloader and the import
+ * service. The task repository reports outages to `onUnavailable`, the
+ * listener of the image and member repositories, so that one rate limit
+ * covers every outage log line.
+ */
+export function bindImportServices(
+  container: Container,
+  config: IrisConfig,
+  logger: Logger,
+  tokens: SharedTokens,
+  onUnavailable: UnavailableListener,
+): void {
   container
     .bind<TaskRepository>(TaskRepository)
     .toDynamicValue((ctx) =>
-      withUnavailableErrors(new TypeOrmTaskRepository(ctx.get(tokens.DataSource), ctx.get(tokens.WriteLock)), () => undefined),
+      withUnavailableErrors(
+        new TypeOrmTaskRepository(ctx.get(tokens.DataSource), ctx.get(tokens.WriteLock)),
+        onUnavailable,
+      ),
     );
   container.bind<StagingArea>(StagingArea).toConstantValue(new FilesystemStagingArea(stagingDirectory(config)));
   container.bind<WebDownloader>(WebDownloader).toConstantValue(

@@ -14,6 +14,8 @@ const PATCH_MEDIA_TYPES: Record<string, PatchDialect> = {
 export interface ImagesControllerOptions {
   /** Value of the OpenStack-image-import-methods header; empty leaves it out. */
   importMethods: string[];
+  /** Store ids of a multi-store deployment, sent as the OpenStack-image-store-ids header. Empty leaves the header out. */
+  storeIds: string[];
 }
 
 /** Builds the query string of a listing link from the request's own parameters. */
@@ -53,6 +55,9 @@ export function imagesController(images: ImageService, options: ImagesController
       res.setHeader('Location', absoluteUrl(req, `/v2/images/${image.id}`));
       if (options.importMethods.length > 0) {
         res.setHeader('OpenStack-image-import-methods', options.importMethods.join(','));
+      }
+      if (options.storeIds.length > 0) {
+        res.setHeader('OpenStack-image-store-ids', options.storeIds.join(','));
       }
       res.json(imageView(image));
     },

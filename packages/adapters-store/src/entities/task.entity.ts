@@ -1,5 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
+/**
+ * A task. On MySQL and MariaDB the text columns are MEDIUMTEXT and the times
+ * DATETIME(3), as the WidenTaskColumns migration sets them.
+ */
 @Entity({ name: 'tasks' })
 @Index('ix_tasks_image', ['imageId'])
 @Index('ix_tasks_status', ['status'])
@@ -36,13 +40,13 @@ export class TaskRow {
   @Column({ name: 'user_id', type: 'varchar', length: 64, nullable: true })
   userId!: string | null;
 
-  @Column({ name: 'expires_at', type: 'datetime', nullable: true })
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3, nullable: true })
   expiresAt!: Date | null;
 
-  @Column({ name: 'created_at', type: 'datetime' })
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
 
-  @Column({ name: 'updated_at', type: 'datetime' })
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
   updatedAt!: Date;
 
   @Column({ type: 'boolean', default: false })

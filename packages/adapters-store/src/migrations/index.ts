@@ -4,6 +4,7 @@ import { AddImageRevision1796400000000 } from './1796400000000-add-image-revisio
 import { AddListingIndexes1796400000001 } from './1796400000001-add-listing-indexes';
 import { AddTasks1796500000000 } from './1796500000000-add-tasks';
 import { UseUtf8mb4Binary1796600000000 } from './1796600000000-use-utf8mb4-binary';
+import { WidenTaskColumns1796700000000 } from './1796700000000-widen-task-columns';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AddListingIndexes1796400000001,
   AddTasks1796500000000,
   UseUtf8mb4Binary1796600000000,
+  WidenTaskColumns1796700000000,
 ];

@@ -58,6 +58,28 @@ function isExpired(task: Task, now: Date): boolean {
   return task.expiresAt !== null && task.expiresAt.getTime() <= now.getTime();
 }
 
+/**
+ * Builds the condition for the rows after the marker in `(column, id)` order.
+ * SQLite and MySQL both sort NULL before any value in ascending order, so
+ * NULLs come first when ascending and last when descending.
+ */
+function afterMarker(column: keyof TaskRow, direction: 'ASC' | 'DESC', marker: TaskRow): Brackets {
+  const after = direction === 'ASC' ? '>' : '<';
+  const value = marker[column];
+  const parameters = { markerValue: value, markerId: marker.id };
+  return new Brackets((where) => {
+    if (value === null) {
+      where.where(`(t.${column} IS NULL AND t.id ${after} :markerId)`, parameters);
+      if (direction === 'ASC') where.orWhere(`t.${column} IS NOT NULL`);
+      return;
+    }
+    where
+      .where(`t.${column} ${after} :markerValue`, parameters)
+      .orWhere(`(t.${column} = :markerValue AND t.id ${after} :markerId)`, parameters);
+    if (direction === 'DESC') where.orWhere(`t.${column} IS NULL`);
+  });
+}
+
 /** Implements TaskRepository on the tasks table. */
 export class TypeOrmTaskRepository implements TaskRepository {
   constructor(
@@ -104,20 +126,10 @@ export class TypeOrmTaskRepository implements TaskRepository {
     if (query.type !== null) builder.andWhere('t.type = :type', { type: query.type });
     if (query.marker !== null) {
       const marker = await this.dataSource.manager.findOneBy(TaskRow, { id: query.marker, deleted: false });
-      if (marker === null) throw new InvalidInput('task_marker_not_found', { marker: query.marker });
-      const after = direction === 'ASC' ? '>' : '<';
-      const value = marker[column];
-      if (value === null) {
-        builder.andWhere(`(t.${column} IS NULL AND t.id ${after} :markerId)`, { markerId: marker.id });
-      } else {
-        builder.andWhere(
-          new Brackets((where) =>
-            where
-              .where(`t.${column} ${after} :markerValue`, { markerValue: value })
-              .orWhere(`(t.${column} = :markerValue AND t.id ${after} :markerId)`, { markerId: marker.id }),
-          ),
-        );
+      if (marker === null || isExpired(toTask(marker), now)) {
+        throw new InvalidInput('task_marker_not_found', { marker: query.marker });
       }
+      builder.andWhere(afterMarker(column, direction, marker));
     }
     const rows = await builder
       .orderBy(`t.${column}`, direction)

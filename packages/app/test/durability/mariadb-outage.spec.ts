@@ -60,7 +60,7 @@ describeWithMariaDb('MariaDB outage', () => {
 
     await mariadb('mariadb-down.sh');
 
-    for (const target of ['/v2/images', `/v2/images/${image.id}`]) {
+    for (const target of ['/v2/images', `/v2/images/${image.id}`, '/v2/tasks']) {
       const started = Date.now();
       const res = await api.get(target, { Accept: 'application/json' });
       expect(Date.now() - started).toBeLessThan(FAIL_FAST_MS);

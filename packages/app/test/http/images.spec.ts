@@ -28,6 +28,14 @@ afterAll(async () => {
 });
 
 describe('POST /v2/images', () => {
+  it('single store sends no store ids', async () => {
+    const res = await admin.post('/v2/images', { name: 'one-store' });
+
+    expect(res.status).toBe(201);
+    expect(res.headers['openstack-image-import-methods']).toBe('glance-direct,web-download,copy-image');
+    expect(res.headers).not.toHaveProperty('openstack-image-store-ids');
+  });
+
   it('creates queued image with defaults', async () => {
     const res = await admin.post('/v2/images', { name: 'defaults' });
 

@@ -84,6 +84,13 @@ describe('store discovery', () => {
     expect(versions.filter((version: any) => version.status === 'CURRENT')).toHaveLength(1);
     expect(versions[0].status).toBe('CURRENT');
   });
+
+  it('image create sends store ids', async () => {
+    const res = await admin.post('/v2/images', { name: 'store-ids' });
+
+    expect(res.status).toBe(201);
+    expect(res.headers['openstack-image-store-ids']).toBe('fast,cheap,archive');
+  });
 });
 
 describe('uploads to stores', () => {
