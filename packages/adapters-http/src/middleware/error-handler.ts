@@ -22,8 +22,8 @@ export function resolveError(error: unknown): ResolvedError {
     return { status: error.status, key: error.key, params: error.params, headers: error.headers };
   }
   if (error instanceof URIError) {
-    // Express could not percent-decode a path parameter such as `%ZZ`; no
-    // resource has such a name, so Glance answers 404.
+    // Express could not percent-decode a path parameter such as `%ZZ`. No
+    // resource has such a name, so Glance returns 404.
     return { status: 404, key: 'path_not_found', params: {}, headers: {} };
   }
   return { status: 500, key: 'internal_error', params: {}, headers: {} };
@@ -35,7 +35,7 @@ function isClientAbort(error: unknown, req: Request): boolean {
   return !req.complete && (code === 'ECONNRESET' || code === 'ECONNABORTED' || (error as Error)?.message === 'aborted');
 }
 
-/** The one error middleware: translates the message and renders Glance's error body. */
+/** Creates the one error middleware: it translates the message and renders Glance's error body. */
 export function errorHandler(translator: Translator, fallbackLogger: Logger) {
   // Express recognises an error middleware by its four parameters.
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
