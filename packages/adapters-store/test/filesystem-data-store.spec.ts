@@ -96,6 +96,26 @@ describe('FilesystemDataStore', () => {
     expect((await readFile(path.join(directory, 'image-1'))).equals(data)).toBe(true);
   });
 
+  it('put collects garbage every 4 MiB', async () => {
+    let collections = 0;
+    const collecting = new FilesystemDataStore({
+      storeId: 'file',
+      directory,
+      hashAlgo: 'sha512',
+      collectGarbage: () => {
+        collections += 1;
+      },
+    });
+    // The first MiB or so is read ahead to choose the write path, and is not counted.
+    const data = randomBytes(18 * MIB);
+
+    const stored = await collecting.put('gc-image', sourceOf(chunksOf(data)), { maxSize: NO_LIMIT });
+    await collecting.close();
+
+    expect(stored.checksum).toBe(md5(data));
+    expect(collections).toBe(4);
+  });
+
   it('put uses the configured multihash algorithm', async () => {
     const sha256Store = new FilesystemDataStore({ storeId: 'file', directory, hashAlgo: 'sha256' });
     const data = randomBytes(2 * MIB);

@@ -1,6 +1,7 @@
 import { FilesystemDataStore, FilesystemStoreRegistry, RegisteredStore } from '@iris/adapters-store';
 import path from 'node:path';
 import { IrisConfig } from './config';
+import { minorGarbageCollector } from './garbage-collection';
 
 /** Id of the one store of a single-store deployment, as Glance names its file store. */
 const SINGLE_STORE_ID = 'file';
@@ -22,8 +23,9 @@ function parseDescriptions(items: string[]): Map<string, string> {
  * readable. Every other store uses `<data dir>/stores/<id>`.
  */
 export function buildStoreRegistry(config: IrisConfig, imagesDirectory: string): FilesystemStoreRegistry {
+  const collectGarbage = minorGarbageCollector();
   const newStore = (id: string, directory: string) =>
-    new FilesystemDataStore({ storeId: id, directory, hashAlgo: config.hashAlgo });
+    new FilesystemDataStore({ storeId: id, directory, hashAlgo: config.hashAlgo, collectGarbage });
   if (config.enabledBackends.length === 0) {
     const store = newStore(SINGLE_STORE_ID, imagesDirectory);
     return new FilesystemStoreRegistry(
