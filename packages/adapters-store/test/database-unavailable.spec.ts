@@ -7,7 +7,7 @@ function driverError(code: string, message = code): Error {
 }
 
 describe('unavailableCode', () => {
-  it.each(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ETIMEDOUT'])(
+  it.each(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ETIMEDOUT', 'SQLITE_BUSY_SNAPSHOT'])(
     'recognises %s',
     (code) => {
       expect(unavailableCode(driverError(code))).toBe(code);

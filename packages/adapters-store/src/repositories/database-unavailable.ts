@@ -18,6 +18,8 @@ const UNAVAILABLE_CODES = new Set([
   'ER_CON_COUNT_ERROR',
   'ER_LOCK_WAIT_TIMEOUT',
   'SQLITE_BUSY',
+  // Another process wrote since this transaction's snapshot; a retry succeeds.
+  'SQLITE_BUSY_SNAPSHOT',
   'SQLITE_LOCKED',
 ]);
 
