@@ -12,88 +12,14 @@ import {
   RangeNotSatisfiable,
 } from '../errors';
 import { Image } from '../model/image';
-import { ImageStatus } from '../model/image-status';
-import { Member, MemberStatus } from '../model/member';
 import { makeContext } from '../model/request-context';
 import { Policy } from '../policy/policy';
 import { Clock } from '../ports/clock.port';
 import { ByteRange, ByteSource, ImageDataStore, PutOptions, StoredData } from '../ports/image-data-store.port';
-import { ImageRepository } from '../ports/image-repository.port';
-import { MemberRepository } from '../ports/member-repository.port';
 import { ImageDataService, RangeRequest, resolveRange } from './image-data-service';
+import { MemoryImageRepository, MemoryMemberRepository } from '../../test/memory-ports';
 
-// In-memory test doubles of the ports. They keep only what the service relies on.
-
-class MemoryImageRepository implements ImageRepository {
-  readonly rows = new Map<string, Image>();
-
-  async add(image: Image): Promise<void> {
-    this.rows.set(image.id, structuredClone(image));
-  }
-
-  async findById(id: string): Promise<Image | null> {
-    const row = this.rows.get(id);
-    return row === undefined || row.status === 'deleted' ? null : structuredClone(row);
-  }
-
-  async list(): Promise<Image[]> {
-    throw new Error('ImageDataService must not list images');
-  }
-
-  async update(image: Image, expected: { status: ImageStatus; updatedAt?: Date }): Promise<boolean> {
-    const row = this.rows.get(image.id);
-    if (row === undefined || row.status === 'deleted' || row.status !== expected.status) return false;
-    if (expected.updatedAt !== undefined && row.updatedAt.getTime() !== expected.updatedAt.getTime()) {
-      return false;
-    }
-    this.rows.set(image.id, structuredClone(image));
-    return true;
-  }
-
-  async listByStatus(): Promise<Image[]> {
-    throw new Error('ImageDataService must not list images by status');
-  }
-
-  async markDeleted(id: string, expectedStatus: ImageStatus, deletedAt: Date): Promise<boolean> {
-    const row = this.rows.get(id);
-    if (row === undefined || row.status !== expectedStatus) return false;
-    this.rows.set(id, { ...row, status: 'deleted', updatedAt: deletedAt });
-    return true;
-  }
-}
-
-class MemoryMemberRepository implements MemberRepository {
-  readonly rows = new Map<string, Member>();
-
-  async add(member: Member): Promise<void> {
-    this.rows.set(`${member.imageId}/${member.memberId}`, { ...member });
-  }
-
-  async find(imageId: string, memberId: string): Promise<Member | null> {
-    return this.rows.get(`${imageId}/${memberId}`) ?? null;
-  }
-
-  async listByImage(imageId: string): Promise<Member[]> {
-    return [...this.rows.values()].filter((member) => member.imageId === imageId);
-  }
-
-  async updateStatus(imageId: string, memberId: string, status: MemberStatus, at: Date): Promise<boolean> {
-    const member = this.rows.get(`${imageId}/${memberId}`);
-    if (member === undefined) return false;
-    this.rows.set(`${imageId}/${memberId}`, { ...member, status, updatedAt: at });
-    return true;
-  }
-
-  async remove(imageId: string, memberId: string): Promise<boolean> {
-    return this.rows.delete(`${imageId}/${memberId}`);
-  }
-
-  async removeAll(imageId: string): Promise<void> {
-    for (const [key, member] of this.rows) {
-      if (member.imageId === imageId) this.rows.delete(key);
-    }
-  }
-}
+// In-memory test doubles of the other ports. They keep only what the service relies on.
 
 /**
  * Keeps data in a map. Like a real store, a put that fails stores nothing.
