@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Starts a private Keystone for the authentication tests on 127.0.0.1, with an
 # SQLite database and its keys under KEYSTONE_DIR, and creates what the tests
-# use. That is the projects iris-alpha, iris-beta and service, the roles admin,
-# member, reader and service, and these users: admin (admin of project admin),
-# alpha-member, alpha-reader, beta-member, and iris, the service user that
-# Iris validates tokens as (service role in project service).
+# use: the projects iris-alpha, iris-beta and service, and the roles admin,
+# member, reader and service. Its users are admin (admin of project admin),
+# alpha-member, alpha-reader and beta-member, and iris, the service user with
+# which Iris validates tokens (service role in project service).
 # Prints the identity URL on the last line.
 #
 # Needs the Debian packages keystone, uwsgi-core and uwsgi-plugin-python3.

@@ -34,7 +34,7 @@ export interface HttpAppDeps {
   imports?: ImportService;
   /** The tasks API; without it /v2/tasks is an unknown path. */
   tasks?: TaskService;
-  /** Store discovery and deletion; its routes answer 404 while multi-store is off. */
+  /** Store discovery and deletion. Its routes return 404 while multi-store is off. */
   stores?: StoreService;
   /** Per-project limits behind GET /v2/info/usage. */
   quotas?: QuotaGuard;

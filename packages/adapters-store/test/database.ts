@@ -13,9 +13,9 @@ export interface TestDatabase {
 }
 
 /**
- * The databases the contract suites run on: always SQLite, and MariaDB when
- * IRIS_TEST_MYSQL_URL names a server. CI must give that URL, so a missing
- * one fails there instead of skipping the MariaDB half silently.
+ * Returns the databases the contract suites run on: always SQLite, and
+ * MariaDB when IRIS_TEST_MYSQL_URL names a server. CI must set that URL, so a
+ * missing one fails there instead of skipping the MariaDB half silently.
  */
 export function testDatabaseKinds(): string[] {
   const kinds = ['sqlite'];

@@ -1,7 +1,7 @@
 /**
  * Domain errors. Each carries a stable message key and its parameters, never
  * a finished sentence, so that the HTTP adapter can translate it. The family
- * decides the HTTP status there; the domain itself knows no status codes.
+ * decides the HTTP status there; the domain itself contains no status codes.
  */
 export type ErrorFamily =
   | 'not_found'

@@ -3,7 +3,7 @@ import { MessageParams } from '@iris/domain';
 /**
  * An error that belongs to the HTTP protocol itself (a malformed body, a
  * wrong media type, an unknown path), not to the domain. It carries its
- * status, a message key and any headers the answer needs.
+ * status, a message key and any headers the response needs.
  */
 export class HttpError extends Error {
   constructor(

@@ -49,7 +49,7 @@ export function errorHandler(translator: Translator, fallbackLogger: Logger) {
     if (resolved.status >= 500) {
       log.error({ err: error, status: resolved.status }, 'request failed');
     } else {
-      log.debug({ key: resolved.key, status: resolved.status }, 'request refused');
+      log.debug({ key: resolved.key, status: resolved.status }, 'request rejected');
     }
     if (res.headersSent) {
       // The body was already streaming: the only honest signal left is a cut connection.

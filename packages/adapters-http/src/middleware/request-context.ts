@@ -9,7 +9,7 @@ export const MAX_REQUEST_ID_LENGTH = 64;
 /** Builds the caller's context from a request, or throws to refuse it. */
 export type AuthStrategy = (req: Request) => Promise<RequestContext> | RequestContext;
 
-/** What a handler finds in `res.locals`. */
+/** Values that a handler finds in `res.locals`. */
 export interface RequestLocals {
   requestId: string;
   log: Logger;

@@ -8,7 +8,7 @@ export function isoTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The API representation of an image (show, list items and PATCH answers). */
+/** The API representation of an image (show, list items and PATCH responses). */
 export function imageView(image: Image): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(image.properties)) {

@@ -57,7 +57,7 @@ export function runQemuImg(args: string[], settings: ConversionSettings): Promis
 export class QemuImgConversionPlugin implements ImportPlugin {
   readonly name = 'image_conversion';
 
-  /** `storeOf` returns the store that holds a URL, so that the result stays in that store. */
+  /** `storeOf` returns the store that contains a URL, so that the result stays in that store. */
   constructor(
     private readonly storeOf: (url: string) => ImageDataStore,
     private readonly settings: ConversionSettings,

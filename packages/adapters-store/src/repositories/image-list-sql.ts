@@ -88,10 +88,10 @@ export function applyListFilters(
 }
 
 /**
- * Glance's listing rules: an admin sees everything but other projects'
- * community images; anyone else sees its own images, public ones, and shared
- * ones it is a member of with the requested member status. Community images
- * of others appear only when asked for.
+ * Applies Glance's listing rules. An admin lists everything but other
+ * projects' community images. Anyone else lists its own images, public ones,
+ * and shared ones it is a member of with the requested member status.
+ * Community images of others appear only when requested.
  */
 function applyVisibility(qb: SelectQueryBuilder<ImageRow>, query: ImageListQuery, viewer: ListViewer): void {
   const visibility = query.visibility;

@@ -536,7 +536,7 @@ async function waitForImport(imageId: string): Promise<ShownImage> {
   }
 }
 
-/** The id in a table that glanceclient prints for an image: the row `| id | <uuid> |`. */
+/** Extracts the image id from a glanceclient table, the row `| id | <uuid> |`. */
 function idFromGlanceTable(stdout: string): string {
   const match = /\|\s*id\s*\|\s*([0-9a-f-]{36})\s*\|/.exec(stdout);
   if (match === null) throw new Error(`No image id in the glance output:\n${stdout}`);

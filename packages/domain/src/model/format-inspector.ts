@@ -22,7 +22,7 @@ import {
 /** How many leading bytes the inspector looks at; an ISO's volume descriptor ends before this. */
 export const INSPECTION_HEAD_BYTES = 64 * 1024;
 
-/** The formats that the inspector tells apart; data matching no header is `raw`. */
+/** Formats that the inspector distinguishes. Data that matches no header is `raw`. */
 export type DetectedFormat = HeaderFormat | 'raw';
 
 /** Disk formats without a header to inspect; their data passes when it looks raw. */
@@ -40,10 +40,10 @@ interface Region {
 }
 
 /**
- * Inspects image data as it streams past, keeping only the byte regions
- * that the detected format needs: the first INSPECTION_HEAD_BYTES, and for
- * VHDX the region table, the metadata table and the virtual size item, which
- * may lie megabytes into the file.
+ * Inspects image data as it streams past and keeps only the byte regions
+ * that the detected format needs. Those are the first INSPECTION_HEAD_BYTES
+ * and, for VHDX, the region table, the metadata table and the virtual size
+ * item, which may lie megabytes into the file.
  */
 export class FormatInspector {
   private position = 0;
@@ -76,9 +76,9 @@ export class FormatInspector {
   }
 
   /**
-   * The format detected from the head. Before the head is complete the
-   * answer may still change (an ISO's descriptor sits at 32 KiB), so it is
-   * kept only from then on.
+   * Returns the format detected from the head. Before the head is complete
+   * the result may still change (an ISO's descriptor sits at 32 KiB), so it
+   * is cached only from then on.
    */
   format(): DetectedFormat {
     if (this.detected !== null) return this.detected;
@@ -98,7 +98,7 @@ export class FormatInspector {
     }
   }
 
-  /** The virtual size that the header declares; raw data is its own virtual size. */
+  /** Returns the virtual size that the header declares. Raw data is its own virtual size. */
   virtualSize(): number | null {
     const head = this.headBytes();
     switch (this.format()) {
@@ -121,7 +121,7 @@ export class FormatInspector {
     }
   }
 
-  /** Each table names where the next one is, so a region is added once its predecessor is full. */
+  /** Captures the VHDX tables in turn: each names where the next one is, so it is added once the previous one is full. */
   private followVhdxRegions(chunk: Uint8Array, start: number): void {
     this.vhdxRegionTable ??= region(VHDX_REGION_TABLE_OFFSET, 64 * 1024);
     capture(this.vhdxRegionTable, chunk, start);
@@ -164,10 +164,10 @@ function capture(target: Region, chunk: Uint8Array, chunkStart: number): void {
 
 /**
  * Checks inspected data against the declared formats, as Glance does with
- * `require_image_format_match` on: only bare containers are inspected, raw
- * accepts any content, formats without a header pass when the data looks
- * raw, and every other format must match the data and pass its safety
- * check. Throws UnsupportedMediaType.
+ * `require_image_format_match` on, and throws UnsupportedMediaType. Only
+ * bare containers are inspected and raw accepts any content. Formats without
+ * a header pass when the data looks raw. Every other format must match the
+ * data and pass its safety check.
  */
 export function checkDeclaredFormat(declared: DeclaredFormats, inspector: FormatInspector): void {
   if (!isInspected(declared, inspector.size) || declared.diskFormat === 'raw') return;
@@ -196,9 +196,9 @@ function isInspected(declared: DeclaredFormats, size: number): boolean {
 }
 
 /**
- * Feeds every chunk to the inspector and holds the first chunks back until
- * the head is complete (or the data ends), then runs checkDeclaredFormat. So
- * a store consuming this source receives no byte of data that is rejected.
+ * Feeds every chunk to the inspector and delays the first chunks until the
+ * head is complete (or the data ends), then runs checkDeclaredFormat. So a
+ * store consuming this source receives no byte of data that is rejected.
  */
 export function inspectingSource(
   source: ByteSource,

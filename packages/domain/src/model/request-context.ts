@@ -1,4 +1,4 @@
-/** Who is calling, as the authentication middleware established it. */
+/** Identity of the caller, as the authentication middleware established it. */
 export interface RequestContext {
   requestId: string;
   userId: string | null;

@@ -166,7 +166,7 @@ export class ImageService {
     if (to === 'community') this.deps.policy.enforce('communitize_image', ctx, target);
   }
 
-  /** Writes the change only if nobody else changed the image since it was read. */
+  /** Writes the change only if no other request changed the image since it was read. */
   private async save(before: Image, after: Image): Promise<Image> {
     const saved = await this.deps.images.update(after, unchangedSince(before));
     if (!saved) throw new Conflict('image_changed_concurrently', { id: before.id });

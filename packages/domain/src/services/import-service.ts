@@ -114,7 +114,7 @@ export class ImportService {
     await this.deps.quotas?.check(ctx, { image_size_total: 0 });
     if (request.uri !== null) this.deps.downloader.check(request.uri);
     const targets = this.targetStores(image, request, headerStore);
-    // Glance answers 202 and does nothing when every store already has a copy.
+    // Glance returns 202 and does nothing when every store already has a copy.
     if (request.method === 'copy-image' && targets.length === 0) return null;
 
     const task = this.newTask(ctx, image, body, targets);
