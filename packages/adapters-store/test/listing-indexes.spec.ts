@@ -1,7 +1,6 @@
 import { ListViewer, parseImageListQuery, QueryParameters } from '@iris/domain';
-import { ImageRow } from '../src';
-import { applyListFilters, applyOrder } from '../src/repositories/image-list-sql';
-import { IMAGE_COLUMNS } from '../src/repositories/image-mapper';
+import { listSql } from '../src/repositories/image-list-sql';
+import { RowReader } from '../src/repositories/row-reader';
 import { openTestDatabase, TestDatabase } from './database';
 
 const IMAGE_COUNT = 100_000;
@@ -47,14 +46,10 @@ async function seed(db: TestDatabase): Promise<void> {
 /** Returns the SQLite query plan of the listing that the repository would run. */
 async function planOf(db: TestDatabase, params: QueryParameters, viewer: ListViewer): Promise<string[]> {
   const query = parseImageListQuery(params, { defaultLimit: 25, maxLimit: 1000 });
-  const qb = db.dataSource.manager.createQueryBuilder(ImageRow, 'i');
-  qb.select([]);
-  for (const column of IMAGE_COLUMNS) qb.addSelect(`i.${column}`, column);
-  applyListFilters(qb, query, viewer);
-  applyOrder(qb, query.sort);
-  qb.limit(query.limit);
-  const [sql, parameters] = qb.getQueryAndParameters();
-  const rows = (await db.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, parameters)) as PlanRow[];
+  const sql = listSql(query, viewer, null);
+  const reader = new RowReader(db.dataSource);
+  const parameters = sql.params.map((value) => reader.bind(value));
+  const rows = (await db.dataSource.query(`EXPLAIN QUERY PLAN ${sql.text}`, parameters)) as PlanRow[];
   return rows.map((row) => row.detail);
 }
 

@@ -1,6 +1,15 @@
 import { Image, ImageListQuery, ListViewer, SortKey } from '@iris/domain';
-import { Brackets, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
-import { ImageRow } from '../entities';
+import { IMAGE_COLUMNS } from './image-mapper';
+
+/**
+ * SQL text with `?` placeholders and the values that fill them, in order.
+ * Values are domain values (strings, numbers, booleans, Dates); the
+ * repository converts them for its driver when it runs the statement.
+ */
+export interface Sql {
+  text: string;
+  params: unknown[];
+}
 
 /**
  * Column of each sort key. SQLite and MySQL both sort NULL first when
@@ -33,58 +42,96 @@ const FILTER_COLUMNS = {
 
 const TIME_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '<>' } as const;
 
-/** Adds every filter of the query, and the viewer's visibility rules, to the builder. */
-export function applyListFilters(
-  qb: SelectQueryBuilder<ImageRow>,
-  query: ImageListQuery,
-  viewer: ListViewer,
-): void {
-  qb.where('i.deleted = :notDeleted', { notDeleted: false });
-  qb.andWhere("i.status <> 'killed'");
-  applyVisibility(qb, query, viewer);
-  if (query.excludedVisibility !== undefined) {
-    qb.andWhere('i.visibility <> :excludedVisibility', { excludedVisibility: query.excludedVisibility });
-  }
-  qb.andWhere('i.os_hidden = :osHidden', { osHidden: query.osHidden });
+const SELECT_IMAGES = `SELECT ${IMAGE_COLUMNS.map((column) => `i.${column}`).join(', ')} FROM images i`;
 
-  let n = 0;
-  const param = (): string => `p${n++}`;
+/** Conditions joined by AND (or by OR in a group), with their values in order. */
+class Conditions {
+  private readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+
+  add(text: string, ...params: unknown[]): void {
+    this.parts.push(text);
+    this.params.push(...params);
+  }
+
+  /** Adds the conditions that `build` adds to a new group, joined by OR and parenthesized. */
+  anyOf(build: (group: Conditions) => void): void {
+    this.group(' OR ', build);
+  }
+
+  /** Adds the conditions that `build` adds to a new group, joined by AND and parenthesized. */
+  allOf(build: (group: Conditions) => void): void {
+    this.group(' AND ', build);
+  }
+
+  join(separator: string): string {
+    return this.parts.join(separator);
+  }
+
+  private group(separator: string, build: (group: Conditions) => void): void {
+    const group = new Conditions();
+    build(group);
+    if (group.parts.length > 0) this.add(`(${group.join(separator)})`, ...group.params);
+  }
+}
+
+/**
+ * The page of a listing: every filter of the query, the viewer's visibility
+ * rules, the rows after the marker (when given) in the sort order, and the
+ * page size.
+ */
+export function listSql(query: ImageListQuery, viewer: ListViewer, marker: Image | null): Sql {
+  const where = listConditions(query, viewer);
+  if (marker !== null) addMarker(where, query.sort, marker);
+  const order = query.sort
+    .map((item) => `${SORT_COLUMNS[item.key].column} ${item.direction === 'asc' ? 'ASC' : 'DESC'}`)
+    .join(', ');
+  const limit = Math.max(0, Math.trunc(query.limit));
+  return { text: `${SELECT_IMAGES} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`, params: where.params };
+}
+
+/** The marker image itself, when the query's filters and the viewer's rules let it be listed. */
+export function markerSql(query: ImageListQuery, viewer: ListViewer, markerId: string): Sql {
+  const where = listConditions(query, viewer);
+  where.add('i.id = ?', markerId);
+  return { text: `${SELECT_IMAGES} WHERE ${where.join(' AND ')}`, params: where.params };
+}
+
+function listConditions(query: ImageListQuery, viewer: ListViewer): Conditions {
+  const where = new Conditions();
+  where.add('i.deleted = ?', false);
+  where.add("i.status <> 'killed'");
+  addVisibility(where, query, viewer);
+  if (query.excludedVisibility !== undefined) where.add('i.visibility <> ?', query.excludedVisibility);
+  where.add('i.os_hidden = ?', query.osHidden);
+
   for (const [key, values] of Object.entries(query.columns)) {
-    const name = param();
-    qb.andWhere(`${FILTER_COLUMNS[key as keyof typeof FILTER_COLUMNS]} IN (:...${name})`, { [name]: values });
+    const column = FILTER_COLUMNS[key as keyof typeof FILTER_COLUMNS];
+    where.add(`${column} IN (${values.map(() => '?').join(', ')})`, ...values);
   }
-  if (query.owner !== null) qb.andWhere('i.owner = :owner', { owner: query.owner });
-  if (query.protected !== null) qb.andWhere('i.protected = :protected', { protected: query.protected });
-  if (query.checksum !== null) qb.andWhere('i.checksum = :checksum', { checksum: query.checksum });
-  if (query.osHashValue !== null) {
-    qb.andWhere('i.os_hash_value = :osHashValue', { osHashValue: query.osHashValue });
-  }
+  if (query.owner !== null) where.add('i.owner = ?', query.owner);
+  if (query.protected !== null) where.add('i.protected = ?', query.protected);
+  if (query.checksum !== null) where.add('i.checksum = ?', query.checksum);
+  if (query.osHashValue !== null) where.add('i.os_hash_value = ?', query.osHashValue);
   for (const range of query.ranges) {
     const column = FILTER_COLUMNS[range.key];
-    if (range.min !== null) qb.andWhere(`${column} >= :${param()}`, { [`p${n - 1}`]: range.min });
-    if (range.max !== null) qb.andWhere(`${column} <= :${param()}`, { [`p${n - 1}`]: range.max });
+    if (range.min !== null) where.add(`${column} >= ?`, range.min);
+    if (range.max !== null) where.add(`${column} <= ?`, range.max);
   }
   for (const time of query.times) {
-    const name = param();
-    qb.andWhere(`${FILTER_COLUMNS[time.key]} ${TIME_OPERATORS[time.operator]} :${name}`, {
-      [name]: time.value,
-    });
+    where.add(`${FILTER_COLUMNS[time.key]} ${TIME_OPERATORS[time.operator]} ?`, time.value);
   }
   for (const tag of query.tags) {
-    const name = param();
-    qb.andWhere(`EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = :${name})`, {
-      [name]: tag,
-    });
+    where.add('EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ?)', tag);
   }
   for (const [key, value] of Object.entries(query.properties)) {
-    const keyName = param();
-    const valueName = param();
-    qb.andWhere(
-      `EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id ` +
-        `AND p.name = :${keyName} AND p.value = :${valueName})`,
-      { [keyName]: key, [valueName]: value },
+    where.add(
+      'EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ? AND p.value = ?)',
+      key,
+      value,
     );
   }
+  return where;
 }
 
 /**
@@ -93,47 +140,30 @@ export function applyListFilters(
  * and shared ones it is a member of with the requested member status.
  * Community images of others appear only when requested.
  */
-function applyVisibility(qb: SelectQueryBuilder<ImageRow>, query: ImageListQuery, viewer: ListViewer): void {
+function addVisibility(where: Conditions, query: ImageListQuery, viewer: ListViewer): void {
   const visibility = query.visibility;
-  if (visibility !== null && visibility !== 'all') {
-    qb.andWhere('i.visibility = :visibility', { visibility });
-  }
+  if (visibility !== null && visibility !== 'all') where.add('i.visibility = ?', visibility);
   if (viewer.isAdmin) {
     if (visibility === null) {
-      qb.andWhere(
-        new Brackets((w) => {
-          w.where("i.visibility <> 'community'");
-          if (viewer.projectId !== null) w.orWhere('i.owner = :viewerProject', { viewerProject: viewer.projectId });
-        }),
-      );
+      where.anyOf((any) => {
+        any.add("i.visibility <> 'community'");
+        if (viewer.projectId !== null) any.add('i.owner = ?', viewer.projectId);
+      });
     }
     return;
   }
-  qb.andWhere(
-    new Brackets((w) => {
-      w.where("i.visibility = 'public'");
-      if (visibility === 'community' || visibility === 'all') w.orWhere("i.visibility = 'community'");
-      if (viewer.projectId === null) return;
-      w.orWhere('i.owner = :viewerProject', { viewerProject: viewer.projectId });
-      addMembership(w, query.memberStatus);
-    }),
-  );
-}
-
-function addMembership(w: WhereExpressionBuilder, memberStatus: ImageListQuery['memberStatus']): void {
-  const statusCondition = memberStatus === 'all' ? '' : ' AND m.status = :memberStatus';
-  w.orWhere(
-    "(i.visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m " +
-      `WHERE m.image_id = i.id AND m.member = :viewerProject${statusCondition}))`,
-    { memberStatus },
-  );
-}
-
-export function applyOrder(qb: SelectQueryBuilder<ImageRow>, sort: ImageListQuery['sort']): void {
-  sort.forEach((item, i) => {
-    const direction = item.direction === 'asc' ? 'ASC' : 'DESC';
-    if (i === 0) qb.orderBy(SORT_COLUMNS[item.key].column, direction);
-    else qb.addOrderBy(SORT_COLUMNS[item.key].column, direction);
+  where.anyOf((any) => {
+    any.add("i.visibility = 'public'");
+    if (visibility === 'community' || visibility === 'all') any.add("i.visibility = 'community'");
+    if (viewer.projectId === null) return;
+    any.add('i.owner = ?', viewer.projectId);
+    const memberStatus = query.memberStatus === 'all' ? [] : [query.memberStatus];
+    any.add(
+      "(i.visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m " +
+        `WHERE m.image_id = i.id AND m.member = ?${memberStatus.length > 0 ? ' AND m.status = ?' : ''}))`,
+      viewer.projectId,
+      ...memberStatus,
+    );
   });
 }
 
@@ -141,38 +171,32 @@ export function applyOrder(qb: SelectQueryBuilder<ImageRow>, sort: ImageListQuer
  * Keeps only rows after the marker in the sort order (keyset pagination):
  * rows equal to the marker on the first keys and after it on the next one.
  */
-export function applyMarker(
-  qb: SelectQueryBuilder<ImageRow>,
-  sort: ImageListQuery['sort'],
-  marker: Image,
-): void {
+function addMarker(where: Conditions, sort: ImageListQuery['sort'], marker: Image): void {
   const values = sort.map((item) => marker[SORT_COLUMNS[item.key].field] as unknown);
-  qb.andWhere(
-    new Brackets((outer) => {
-      sort.forEach((item, i) => {
-        outer.orWhere(
-          new Brackets((inner) => {
-            for (let j = 0; j < i; j++) inner.andWhere(equalTo(sort[j].key, values[j], j));
-            inner.andWhere(after(item.key, item.direction, values[i], i));
-          }),
-        );
+  where.anyOf((any) => {
+    sort.forEach((item, i) => {
+      any.allOf((all) => {
+        for (let j = 0; j < i; j++) addEqualTo(all, sort[j].key, values[j]);
+        addAfter(all, item.key, item.direction, values[i]);
       });
-    }),
-  );
-  sort.forEach((_item, i) => {
-    if (values[i] !== null) qb.setParameter(`m${i}`, values[i]);
+    });
   });
 }
 
-function equalTo(key: SortKey, value: unknown, i: number): string {
+function addEqualTo(where: Conditions, key: SortKey, value: unknown): void {
   const column = SORT_COLUMNS[key].column;
-  return value === null ? `${column} IS NULL` : `${column} = :m${i}`;
+  if (value === null) where.add(`${column} IS NULL`);
+  else where.add(`${column} = ?`, value);
 }
 
-function after(key: SortKey, direction: 'asc' | 'desc', value: unknown, i: number): string {
+function addAfter(where: Conditions, key: SortKey, direction: 'asc' | 'desc', value: unknown): void {
   const column = SORT_COLUMNS[key].column;
   if (direction === 'asc') {
-    return value === null ? `${column} IS NOT NULL` : `${column} > :m${i}`;
+    if (value === null) where.add(`${column} IS NOT NULL`);
+    else where.add(`${column} > ?`, value);
+  } else if (value === null) {
+    where.add('1 = 0');
+  } else {
+    where.add(`(${column} < ? OR ${column} IS NULL)`, value);
   }
-  return value === null ? '1 = 0' : `(${column} < :m${i} OR ${column} IS NULL)`;
 }

@@ -38,14 +38,12 @@ export function propertyRows(image: Image): ImagePropertyRow[] {
   );
 }
 
-/** Columns read for an image, by their names in the images table. */
+/** Columns read for an image, by their names in the images table; rows list them in this order. */
 export const IMAGE_COLUMNS = [
   'id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'checksum', 'os_hash_algo',
   'os_hash_value', 'owner', 'size', 'virtual_size', 'container_format', 'disk_format', 'min_ram',
   'min_disk', 'created_at', 'updated_at', 'locations', 'revision',
 ] as const;
-
-export type RawImage = Record<(typeof IMAGE_COLUMNS)[number], unknown>;
 
 /** Reads a datetime column: mysql2 returns a Date, SQLite a UTC `YYYY-MM-DD HH:MM:SS.SSS` string. */
 function toDate(value: unknown): Date {
@@ -58,30 +56,42 @@ function toNumberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-/** Maps a raw row (no entity transformation, which costs more than the query) to an Image. */
-export function rawToImage(raw: RawImage, tags: string[], properties: Record<string, string | null>): Image {
+/**
+ * Maps the values of IMAGE_COLUMNS, in that order, to an Image (without
+ * TypeORM's entity transformation, which costs more than the query).
+ */
+export function rowToImage(
+  row: readonly unknown[],
+  tags: string[],
+  properties: Record<string, string | null>,
+): Image {
+  const [
+    id, name, status, visibility, isProtected, osHidden, checksum, osHashAlgo,
+    osHashValue, owner, size, virtualSize, containerFormat, diskFormat, minRam,
+    minDisk, createdAt, updatedAt, locations, revision,
+  ] = row;
   return {
-    id: raw.id as string,
-    name: raw.name as string | null,
-    status: raw.status as ImageStatus,
-    visibility: raw.visibility as Visibility,
-    protected: Boolean(Number(raw.protected)),
-    osHidden: Boolean(Number(raw.os_hidden)),
-    checksum: raw.checksum as string | null,
-    osHashAlgo: raw.os_hash_algo as string | null,
-    osHashValue: raw.os_hash_value as string | null,
-    owner: raw.owner as string | null,
-    size: toNumberOrNull(raw.size),
-    virtualSize: toNumberOrNull(raw.virtual_size),
-    containerFormat: raw.container_format as string | null,
-    diskFormat: raw.disk_format as string | null,
-    minRam: Number(raw.min_ram),
-    minDisk: Number(raw.min_disk),
-    createdAt: toDate(raw.created_at),
-    updatedAt: toDate(raw.updated_at),
+    id: id as string,
+    name: name as string | null,
+    status: status as ImageStatus,
+    visibility: visibility as Visibility,
+    protected: Boolean(Number(isProtected)),
+    osHidden: Boolean(Number(osHidden)),
+    checksum: checksum as string | null,
+    osHashAlgo: osHashAlgo as string | null,
+    osHashValue: osHashValue as string | null,
+    owner: owner as string | null,
+    size: toNumberOrNull(size),
+    virtualSize: toNumberOrNull(virtualSize),
+    containerFormat: containerFormat as string | null,
+    diskFormat: diskFormat as string | null,
+    minRam: Number(minRam),
+    minDisk: Number(minDisk),
+    createdAt: toDate(createdAt),
+    updatedAt: toDate(updatedAt),
     tags,
     properties,
-    locations: JSON.parse(String(raw.locations)) as ImageLocation[],
-    revision: Number(raw.revision),
+    locations: JSON.parse(String(locations)) as ImageLocation[],
+    revision: Number(revision),
   };
 }

@@ -8,54 +8,58 @@ import {
   ListViewer,
   UpdateCondition,
 } from '@iris/domain';
-import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ImagePropertyRow, ImageRow, ImageTagRow } from '../entities';
-import { IMAGE_COLUMNS, propertyRows, RawImage, rawToImage, tagRows, toImageRow } from './image-mapper';
-import { applyListFilters, applyMarker, applyOrder } from './image-list-sql';
+import { isDuplicateKey } from './duplicate-key';
+import { IMAGE_COLUMNS, propertyRows, rowToImage, tagRows, toImageRow } from './image-mapper';
+import { insertRows } from './insert-rows';
+import { listSql, markerSql } from './image-list-sql';
+import { RowReader } from './row-reader';
 import { WriteLock } from './write-lock';
 
 export class TypeOrmImageRepository implements ImageRepository {
+  private readonly reader: RowReader;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly lock: WriteLock,
-  ) {}
+  ) {
+    this.reader = new RowReader(dataSource);
+  }
 
   async add(image: Image): Promise<void> {
+    // The insert comes first: a SQLite transaction that reads before it
+    // writes fails with SQLITE_BUSY_SNAPSHOT when another process commits in
+    // between, while one that writes first waits for the lock. The primary
+    // key also catches the id of a deleted image.
     await this.lock.run(() =>
       this.dataSource.transaction(async (manager) => {
-        const exists = await manager.existsBy(ImageRow, { id: image.id });
-        if (exists) throw new Conflict('image_id_exists', { id: image.id });
-        await manager.insert(ImageRow, toImageRow(image));
+        try {
+          await insertRows(manager, ImageRow, [toImageRow(image)]);
+        } catch (error) {
+          if (isDuplicateKey(error)) throw new Conflict('image_id_exists', { id: image.id });
+          throw error;
+        }
         await this.writeChildren(manager, image);
       }),
     );
   }
 
   async findById(id: string): Promise<Image | null> {
-    const rows = (await this.dataSource.manager.query(FIND_BY_ID_SQL, [id])) as RawImage[];
-    const [image] = await this.hydrate(this.dataSource.manager, rows);
+    const [image] = await this.hydrate(await this.reader.rows(FIND_BY_ID_SQL, [id]));
     return image ?? null;
   }
 
   async list(query: ImageListQuery, viewer: ListViewer): Promise<Image[]> {
-    const manager = this.dataSource.manager;
-    const base = (): SelectQueryBuilder<ImageRow> => {
-      const qb = selectImages(manager.createQueryBuilder(ImageRow, 'i'));
-      applyListFilters(qb, query, viewer);
-      return qb;
-    };
-
-    const qb = base();
+    let marker: Image | null = null;
     if (query.marker !== null) {
-      const [marker] = await base()
-        .andWhere('i.id = :markerId', { markerId: query.marker })
-        .getRawMany<RawImage>();
-      if (marker === undefined) throw new InvalidInput('marker_not_found', { marker: query.marker });
-      applyMarker(qb, query.sort, rawToImage(marker, [], {}));
+      const sql = markerSql(query, viewer, query.marker);
+      const [row] = await this.reader.rows(sql.text, sql.params);
+      if (row === undefined) throw new InvalidInput('marker_not_found', { marker: query.marker });
+      marker = rowToImage(row, [], {});
     }
-    applyOrder(qb, query.sort);
-    const rows = await qb.limit(query.limit).getRawMany<RawImage>();
-    return this.hydrate(manager, rows);
+    const sql = listSql(query, viewer, marker);
+    return this.hydrate(await this.reader.rows(sql.text, sql.params));
   }
 
   async update(image: Image, expected: UpdateCondition): Promise<boolean> {
@@ -96,8 +100,7 @@ export class TypeOrmImageRepository implements ImageRepository {
   }
 
   async listByStatus(status: ImageStatus): Promise<Image[]> {
-    const rows = (await this.dataSource.manager.query(LIST_BY_STATUS_SQL, [status])) as RawImage[];
-    return this.hydrate(this.dataSource.manager, rows);
+    return this.hydrate(await this.reader.rows(LIST_BY_STATUS_SQL, [status]));
   }
 
   async markDeleted(id: string, expectedStatus: ImageStatus, deletedAt: Date): Promise<boolean> {
@@ -119,38 +122,36 @@ export class TypeOrmImageRepository implements ImageRepository {
   private async writeChildren(manager: EntityManager, image: Image): Promise<void> {
     const tags = tagRows(image);
     const properties = propertyRows(image);
-    if (tags.length > 0) await manager.insert(ImageTagRow, tags);
-    if (properties.length > 0) await manager.insert(ImagePropertyRow, properties);
+    await insertRows(manager, ImageTagRow, tags);
+    await insertRows(manager, ImagePropertyRow, properties);
   }
 
   /** Loads tags and properties of a whole page in two queries. */
-  private async hydrate(manager: EntityManager, rows: RawImage[]): Promise<Image[]> {
+  private async hydrate(rows: unknown[][]): Promise<Image[]> {
     if (rows.length === 0) return [];
-    const ids = rows.map((row) => row.id as string);
+    const ids = rows.map((row) => row[0] as string);
     const placeholders = ids.map(() => '?').join(', ');
-    const [tags, properties] = (await Promise.all([
-      manager.query(`SELECT image_id, value FROM image_tags WHERE image_id IN (${placeholders})`, ids),
-      manager.query(
-        `SELECT image_id, name, value FROM image_properties WHERE image_id IN (${placeholders})`,
-        ids,
-      ),
-    ])) as [{ image_id: string; value: string }[], { image_id: string; name: string; value: string | null }[]];
+    const [tags, properties] = await Promise.all([
+      this.reader.rows(`SELECT image_id, value FROM image_tags WHERE image_id IN (${placeholders})`, ids),
+      this.reader.rows(`SELECT image_id, name, value FROM image_properties WHERE image_id IN (${placeholders})`, ids),
+    ]);
 
     const tagsById = new Map<string, string[]>();
-    for (const tag of tags) {
-      const list = tagsById.get(tag.image_id);
-      if (list === undefined) tagsById.set(tag.image_id, [tag.value]);
-      else list.push(tag.value);
+    for (const [imageId, value] of tags as [string, string][]) {
+      const list = tagsById.get(imageId);
+      if (list === undefined) tagsById.set(imageId, [value]);
+      else list.push(value);
     }
     const propertiesById = new Map<string, Record<string, string | null>>();
-    for (const property of properties) {
-      const entry = propertiesById.get(property.image_id) ?? {};
-      entry[property.name] = property.value;
-      propertiesById.set(property.image_id, entry);
+    for (const [imageId, name, value] of properties as [string, string, string | null][]) {
+      let entry = propertiesById.get(imageId);
+      if (entry === undefined) {
+        entry = {};
+        propertiesById.set(imageId, entry);
+      }
+      entry[name] = value;
     }
-    return rows.map((row) =>
-      rawToImage(row, tagsById.get(row.id as string) ?? [], propertiesById.get(row.id as string) ?? {}),
-    );
+    return rows.map((row, i) => rowToImage(row, tagsById.get(ids[i]) ?? [], propertiesById.get(ids[i]) ?? {}));
   }
 }
 
@@ -158,10 +159,3 @@ const FIND_BY_ID_SQL = `SELECT ${IMAGE_COLUMNS.join(', ')} FROM images WHERE id 
 const LIST_BY_STATUS_SQL =
   `SELECT ${IMAGE_COLUMNS.join(', ')} FROM images ` +
   'WHERE status = ? AND deleted = 0 ORDER BY created_at, id';
-
-/** Selects the image columns under their own names, for getRawMany. */
-function selectImages(qb: SelectQueryBuilder<ImageRow>): SelectQueryBuilder<ImageRow> {
-  qb.select([]);
-  for (const column of IMAGE_COLUMNS) qb.addSelect(`i.${column}`, column);
-  return qb;
-}

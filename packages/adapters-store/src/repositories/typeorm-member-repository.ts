@@ -8,6 +8,7 @@ import {
 } from '@iris/domain';
 import { DataSource } from 'typeorm';
 import { ImageMemberRow } from '../entities';
+import { isDuplicateKey } from './duplicate-key';
 import { WriteLock } from './write-lock';
 
 function toMember(row: ImageMemberRow): Member {
@@ -48,11 +49,14 @@ export class TypeOrmMemberRepository implements MemberRepository, MemberShareRep
         createdAt: member.createdAt,
         updatedAt: member.updatedAt,
       });
-      const manager = this.dataSource.manager;
-      if (await manager.existsBy(ImageMemberRow, { imageId: member.imageId, member: member.memberId })) {
-        throw new Conflict('member_exists', { member: member.memberId, image: member.imageId });
+      try {
+        await this.dataSource.manager.insert(ImageMemberRow, row);
+      } catch (error) {
+        if (isDuplicateKey(error)) {
+          throw new Conflict('member_exists', { member: member.memberId, image: member.imageId });
+        }
+        throw error;
       }
-      await manager.insert(ImageMemberRow, row);
     });
   }
 
