@@ -55,7 +55,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.set('query parser', 'extended');
+  // Glance reads query keys literally: `a[b]=c` filters on the key `a[b]`.
+  app.set('query parser', 'simple');
   app.set('trust proxy', false);
 
   app.use(requestId(deps.logger));

@@ -5,7 +5,9 @@ const HIDDEN_PROPERTIES = new Set(['os_glance_stage_host', 'os_glance_hash_op_ho
 
 /** Glance's time format: ISO 8601 in UTC with no fraction. */
 export function isoTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const text = date.toISOString();
+  // YYYY-MM-DDTHH:MM:SS.sssZ; years past 9999 have a sign and more digits.
+  return text.length === 24 ? `${text.slice(0, 19)}Z` : text.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The API representation of an image (show, list items and PATCH responses). */

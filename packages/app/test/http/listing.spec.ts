@@ -331,6 +331,18 @@ describe('GET /v2/images filters', () => {
     expect(await namesOf('color=green&name=gamma')).toEqual(['gamma']);
   });
 
+  it('bracketed key is a property name', async () => {
+    // Glance reads query keys literally, not as nested objects.
+    const image = await owner.createImage({ name: 'bracketed', 'color[x]': 'blue' });
+    try {
+      expect(await namesOf('color[x]=blue')).toEqual(['bracketed']);
+      expect(await namesOf('color%5Bx%5D=blue')).toEqual(['bracketed']);
+      expect(await namesOf('color[y]=blue')).toEqual([]);
+    } finally {
+      await owner.delete(`/v2/images/${image.id}`);
+    }
+  });
+
   it('checksum and hash filters', async () => {
     const md5 = createHash('md5').update(SMALL_DATA).digest('hex');
     const sha512 = createHash('sha512').update(SMALL_DATA).digest('hex');
