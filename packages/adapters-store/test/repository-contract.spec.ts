@@ -140,6 +140,31 @@ describe.each(testDatabaseKinds())('repositories on %s', (kind) => {
       await expect(images.add({ ...first, name: 'again' })).rejects.toBeInstanceOf(Conflict);
     });
 
+    it('concurrent adds fail one by one', async () => {
+      const existing = image();
+      await images.add(existing);
+      const fresh = [image({ tags: ['a'] }), image({ properties: { k: 'v' } }), image()];
+
+      // Started in one turn of the event loop, so that they may share a commit.
+      const results = await Promise.allSettled([
+        images.add(fresh[0]),
+        images.add({ ...existing, name: 'again', tags: ['lost'] }),
+        images.add(fresh[1]),
+        images.add(fresh[1]),
+        images.add(fresh[2]),
+      ]);
+
+      expect(results.map((result) => result.status)).toEqual([
+        'fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled',
+      ]);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(Conflict);
+      expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(Conflict);
+      expect(await images.findById(existing.id)).toEqual({ ...existing, revision: 0 });
+      expect((await images.findById(fresh[0].id))?.tags).toEqual(['a']);
+      expect((await images.findById(fresh[1].id))?.properties).toEqual({ k: 'v' });
+      expect(await images.findById(fresh[2].id)).not.toBeNull();
+    });
+
     it('rejects an id of a deleted image', async () => {
       const first = image();
       await images.add(first);

@@ -11,6 +11,7 @@ import {
 import { DataSource, EntityManager } from 'typeorm';
 import { ImagePropertyRow, ImageRow, ImageTagRow } from '../entities';
 import { isDuplicateKey } from './duplicate-key';
+import { GroupCommit } from './group-commit';
 import { IMAGE_COLUMNS, propertyRows, rowToImage, tagRows, toImageRow } from './image-mapper';
 import { insertRows } from './insert-rows';
 import { listSql, markerSql } from './image-list-sql';
@@ -19,12 +20,14 @@ import { WriteLock } from './write-lock';
 
 export class TypeOrmImageRepository implements ImageRepository {
   private readonly reader: RowReader;
+  private readonly creates: GroupCommit;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly lock: WriteLock,
   ) {
     this.reader = new RowReader(dataSource);
+    this.creates = new GroupCommit(dataSource, lock);
   }
 
   async add(image: Image): Promise<void> {
@@ -32,17 +35,15 @@ export class TypeOrmImageRepository implements ImageRepository {
     // writes fails with SQLITE_BUSY_SNAPSHOT when another process commits in
     // between, while one that writes first waits for the lock. The primary
     // key also catches the id of a deleted image.
-    await this.lock.run(() =>
-      this.dataSource.transaction(async (manager) => {
-        try {
-          await insertRows(manager, ImageRow, [toImageRow(image)]);
-        } catch (error) {
-          if (isDuplicateKey(error)) throw new Conflict('image_id_exists', { id: image.id });
-          throw error;
-        }
-        await this.writeChildren(manager, image);
-      }),
-    );
+    await this.creates.run(async (manager) => {
+      try {
+        await insertRows(manager, ImageRow, [toImageRow(image)]);
+      } catch (error) {
+        if (isDuplicateKey(error)) throw new Conflict('image_id_exists', { id: image.id });
+        throw error;
+      }
+      await this.writeChildren(manager, image);
+    });
   }
 
   async findById(id: string): Promise<Image | null> {

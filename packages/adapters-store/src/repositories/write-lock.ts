@@ -6,7 +6,7 @@
 export class WriteLock {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly enabled: boolean) {}
+  constructor(readonly enabled: boolean) {}
 
   run<T>(work: () => Promise<T>): Promise<T> {
     if (!this.enabled) return work();
