@@ -46,7 +46,7 @@ async function seed(db: TestDatabase): Promise<void> {
 /** Returns the SQLite query plan of the listing that the repository would run. */
 async function planOf(db: TestDatabase, params: QueryParameters, viewer: ListViewer): Promise<string[]> {
   const query = parseImageListQuery(params, { defaultLimit: 25, maxLimit: 1000 });
-  const sql = listSql(query, viewer, null);
+  const sql = listSql('sqlite', query, viewer, null);
   const reader = new RowReader(db.dataSource);
   const parameters = sql.params.map((value) => reader.bind(value));
   const rows = (await db.dataSource.query(`EXPLAIN QUERY PLAN ${sql.text}`, parameters)) as PlanRow[];

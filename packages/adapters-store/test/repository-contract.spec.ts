@@ -134,6 +134,23 @@ describe.each(testDatabaseKinds())('repositories on %s', (kind) => {
       expect(found?.tags).toHaveLength(2);
     });
 
+    it('round-trips special characters in tags and properties', async () => {
+      const text = ['quote"d', 'back\\slash', 'ünïcode ✓', 'tab\tand\nline', '{"looks":"like json"}', '[1]'];
+      const stored = image({
+        tags: text,
+        properties: Object.fromEntries(text.map((value, i) => [`key ${value}`, i % 2 === 0 ? value : null])),
+      });
+      await images.add(stored);
+
+      const found = await images.findById(stored.id);
+      const [listed] = await images.list(query({ id: stored.id }), admin);
+
+      expect([...(found?.tags ?? [])].sort()).toEqual([...text].sort());
+      expect(found?.properties).toEqual(stored.properties);
+      expect(listed.properties).toEqual(stored.properties);
+      expect([...listed.tags].sort()).toEqual([...text].sort());
+    });
+
     it('rejects a reused id', async () => {
       const first = image();
       await images.add(first);

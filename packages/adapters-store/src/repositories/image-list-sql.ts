@@ -1,5 +1,5 @@
 import { Image, ImageListQuery, ListViewer, SortKey } from '@iris/domain';
-import { IMAGE_COLUMNS } from './image-mapper';
+import { selectImagesSql, SqlDialect } from './image-mapper';
 
 /**
  * SQL text with `?` placeholders and the values that fill them, in order.
@@ -42,8 +42,6 @@ const FILTER_COLUMNS = {
 
 const TIME_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '<>' } as const;
 
-const SELECT_IMAGES = `SELECT ${IMAGE_COLUMNS.map((column) => `i.${column}`).join(', ')} FROM images i`;
-
 /** Conditions joined by AND (or by OR in a group), with their values in order. */
 class Conditions {
   private readonly parts: string[] = [];
@@ -80,21 +78,29 @@ class Conditions {
  * rules, the rows after the marker (when given) in the sort order, and the
  * page size.
  */
-export function listSql(query: ImageListQuery, viewer: ListViewer, marker: Image | null): Sql {
+export function listSql(
+  dialect: SqlDialect,
+  query: ImageListQuery,
+  viewer: ListViewer,
+  marker: Image | null,
+): Sql {
   const where = listConditions(query, viewer);
   if (marker !== null) addMarker(where, query.sort, marker);
   const order = query.sort
     .map((item) => `${SORT_COLUMNS[item.key].column} ${item.direction === 'asc' ? 'ASC' : 'DESC'}`)
     .join(', ');
   const limit = Math.max(0, Math.trunc(query.limit));
-  return { text: `${SELECT_IMAGES} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`, params: where.params };
+  return {
+    text: `${selectImagesSql(dialect)} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`,
+    params: where.params,
+  };
 }
 
 /** The marker image itself, when the query's filters and the viewer's rules let it be listed. */
-export function markerSql(query: ImageListQuery, viewer: ListViewer, markerId: string): Sql {
+export function markerSql(dialect: SqlDialect, query: ImageListQuery, viewer: ListViewer, markerId: string): Sql {
   const where = listConditions(query, viewer);
   where.add('i.id = ?', markerId);
-  return { text: `${SELECT_IMAGES} WHERE ${where.join(' AND ')}`, params: where.params };
+  return { text: `${selectImagesSql(dialect)} WHERE ${where.join(' AND ')}`, params: where.params };
 }
 
 function listConditions(query: ImageListQuery, viewer: ListViewer): Conditions {

@@ -45,6 +45,29 @@ export const IMAGE_COLUMNS = [
   'min_disk', 'created_at', 'updated_at', 'locations', 'revision',
 ] as const;
 
+/** SQL dialects that the repositories write for. */
+export type SqlDialect = 'sqlite' | 'mysql';
+
+const JSON_AGGREGATES: Record<SqlDialect, { array: string; object: string }> = {
+  sqlite: { array: 'json_group_array', object: 'json_group_object' },
+  mysql: { array: 'JSON_ARRAYAGG', object: 'JSON_OBJECTAGG' },
+};
+
+/**
+ * Returns `SELECT ... FROM images i` with IMAGE_COLUMNS, then the image's
+ * tags as a JSON array and its properties as a JSON object, so that a page
+ * of images with their tags and properties is one query.
+ */
+export function selectImagesSql(dialect: SqlDialect): string {
+  const { array, object } = JSON_AGGREGATES[dialect];
+  return (
+    `SELECT ${IMAGE_COLUMNS.map((column) => `i.${column}`).join(', ')}, ` +
+    `(SELECT ${array}(t.value) FROM image_tags t WHERE t.image_id = i.id) AS tags, ` +
+    `(SELECT ${object}(p.name, p.value) FROM image_properties p WHERE p.image_id = i.id) AS properties ` +
+    'FROM images i'
+  );
+}
+
 /** Reads a datetime column: mysql2 returns a Date, SQLite a UTC `YYYY-MM-DD HH:MM:SS.SSS` string. */
 function toDate(value: unknown): Date {
   if (value instanceof Date) return value;
@@ -57,18 +80,23 @@ function toNumberOrNull(value: unknown): number | null {
 }
 
 /**
- * Maps the values of IMAGE_COLUMNS, in that order, to an Image (without
- * TypeORM's entity transformation, which costs more than the query).
+ * Reads an aggregate of selectImagesSql: JSON text, or a value that the
+ * driver already parsed from a JSON column. MariaDB returns NULL for no rows.
  */
-export function rowToImage(
-  row: readonly unknown[],
-  tags: string[],
-  properties: Record<string, string | null>,
-): Image {
+function fromJson<T>(value: unknown, empty: T): T {
+  if (value === null || value === undefined) return empty;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/**
+ * Maps a row of selectImagesSql to an Image (without TypeORM's entity
+ * transformation, which costs more than the query).
+ */
+export function rowToImage(row: readonly unknown[]): Image {
   const [
     id, name, status, visibility, isProtected, osHidden, checksum, osHashAlgo,
     osHashValue, owner, size, virtualSize, containerFormat, diskFormat, minRam,
-    minDisk, createdAt, updatedAt, locations, revision,
+    minDisk, createdAt, updatedAt, locations, revision, tags, properties,
   ] = row;
   return {
     id: id as string,
@@ -89,8 +117,8 @@ export function rowToImage(
     minDisk: Number(minDisk),
     createdAt: toDate(createdAt),
     updatedAt: toDate(updatedAt),
-    tags,
-    properties,
+    tags: fromJson<string[]>(tags, []),
+    properties: fromJson<Record<string, string | null>>(properties, {}),
     locations: JSON.parse(String(locations)) as ImageLocation[],
     revision: Number(revision),
   };

@@ -12,7 +12,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ImagePropertyRow, ImageRow, ImageTagRow } from '../entities';
 import { isDuplicateKey } from './duplicate-key';
 import { GroupCommit } from './group-commit';
-import { IMAGE_COLUMNS, propertyRows, rowToImage, tagRows, toImageRow } from './image-mapper';
+import { propertyRows, rowToImage, selectImagesSql, SqlDialect, tagRows, toImageRow } from './image-mapper';
 import { insertRows } from './insert-rows';
 import { listSql, markerSql } from './image-list-sql';
 import { RowReader } from './row-reader';
@@ -21,6 +21,9 @@ import { WriteLock } from './write-lock';
 export class TypeOrmImageRepository implements ImageRepository {
   private readonly reader: RowReader;
   private readonly creates: GroupCommit;
+  private readonly dialect: SqlDialect;
+  private readonly findByIdSql: string;
+  private readonly listByStatusSql: string;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -28,6 +31,10 @@ export class TypeOrmImageRepository implements ImageRepository {
   ) {
     this.reader = new RowReader(dataSource);
     this.creates = new GroupCommit(dataSource, lock);
+    this.dialect = dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql';
+    const select = selectImagesSql(this.dialect);
+    this.findByIdSql = `${select} WHERE i.id = ? AND i.deleted = 0`;
+    this.listByStatusSql = `${select} WHERE i.status = ? AND i.deleted = 0 ORDER BY i.created_at, i.id`;
   }
 
   async add(image: Image): Promise<void> {
@@ -47,20 +54,20 @@ export class TypeOrmImageRepository implements ImageRepository {
   }
 
   async findById(id: string): Promise<Image | null> {
-    const [image] = await this.hydrate(await this.reader.rows(FIND_BY_ID_SQL, [id]));
-    return image ?? null;
+    const [row] = await this.reader.rows(this.findByIdSql, [id]);
+    return row === undefined ? null : rowToImage(row);
   }
 
   async list(query: ImageListQuery, viewer: ListViewer): Promise<Image[]> {
     let marker: Image | null = null;
     if (query.marker !== null) {
-      const sql = markerSql(query, viewer, query.marker);
+      const sql = markerSql(this.dialect, query, viewer, query.marker);
       const [row] = await this.reader.rows(sql.text, sql.params);
       if (row === undefined) throw new InvalidInput('marker_not_found', { marker: query.marker });
-      marker = rowToImage(row, [], {});
+      marker = rowToImage(row);
     }
-    const sql = listSql(query, viewer, marker);
-    return this.hydrate(await this.reader.rows(sql.text, sql.params));
+    const sql = listSql(this.dialect, query, viewer, marker);
+    return (await this.reader.rows(sql.text, sql.params)).map(rowToImage);
   }
 
   async update(image: Image, expected: UpdateCondition): Promise<boolean> {
@@ -101,7 +108,7 @@ export class TypeOrmImageRepository implements ImageRepository {
   }
 
   async listByStatus(status: ImageStatus): Promise<Image[]> {
-    return this.hydrate(await this.reader.rows(LIST_BY_STATUS_SQL, [status]));
+    return (await this.reader.rows(this.listByStatusSql, [status])).map(rowToImage);
   }
 
   async markDeleted(id: string, expectedStatus: ImageStatus, deletedAt: Date): Promise<boolean> {
@@ -126,37 +133,4 @@ export class TypeOrmImageRepository implements ImageRepository {
     await insertRows(manager, ImageTagRow, tags);
     await insertRows(manager, ImagePropertyRow, properties);
   }
-
-  /** Loads tags and properties of a whole page in two queries. */
-  private async hydrate(rows: unknown[][]): Promise<Image[]> {
-    if (rows.length === 0) return [];
-    const ids = rows.map((row) => row[0] as string);
-    const placeholders = ids.map(() => '?').join(', ');
-    const [tags, properties] = await Promise.all([
-      this.reader.rows(`SELECT image_id, value FROM image_tags WHERE image_id IN (${placeholders})`, ids),
-      this.reader.rows(`SELECT image_id, name, value FROM image_properties WHERE image_id IN (${placeholders})`, ids),
-    ]);
-
-    const tagsById = new Map<string, string[]>();
-    for (const [imageId, value] of tags as [string, string][]) {
-      const list = tagsById.get(imageId);
-      if (list === undefined) tagsById.set(imageId, [value]);
-      else list.push(value);
-    }
-    const propertiesById = new Map<string, Record<string, string | null>>();
-    for (const [imageId, name, value] of properties as [string, string, string | null][]) {
-      let entry = propertiesById.get(imageId);
-      if (entry === undefined) {
-        entry = {};
-        propertiesById.set(imageId, entry);
-      }
-      entry[name] = value;
-    }
-    return rows.map((row, i) => rowToImage(row, tagsById.get(ids[i]) ?? [], propertiesById.get(ids[i]) ?? {}));
-  }
 }
-
-const FIND_BY_ID_SQL = `SELECT ${IMAGE_COLUMNS.join(', ')} FROM images WHERE id = ? AND deleted = 0`;
-const LIST_BY_STATUS_SQL =
-  `SELECT ${IMAGE_COLUMNS.join(', ')} FROM images ` +
-  'WHERE status = ? AND deleted = 0 ORDER BY created_at, id';
