@@ -2,7 +2,7 @@ import { RequestContext } from '@iris/domain';
 import { randomUUID } from 'node:crypto';
 import { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../errors/http-error';
-import { Logger } from '../logger';
+import { BoundLogger, Logger } from '../logger';
 
 export const MAX_REQUEST_ID_LENGTH = 64;
 
@@ -30,7 +30,7 @@ export function requestId(logger: Logger) {
     const id = given === undefined || given === '' ? `req-${randomUUID()}` : withPrefix(given);
     res.setHeader('X-Openstack-Request-Id', id);
     res.locals.requestId = id;
-    res.locals.log = logger.child({ request_id: id });
+    res.locals.log = new BoundLogger(logger, { request_id: id });
     if (given !== undefined && given.length > MAX_REQUEST_ID_LENGTH) {
       next(new HttpError(431, 'request_id_too_long', { maximum: MAX_REQUEST_ID_LENGTH }));
       return;
