@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 export interface IrisConfig {
   host: string;
   port: number;
+  /** Serving processes: 1 serves in this process, more fork that many cluster workers. */
+  workers: number;
   /** Folder of the embedded SQLite file and the image data. */
   dataDir: string;
   /** `sqlite:PATH` or `mysql://user:pass@host:port/db`; SQLite under dataDir by default. */
@@ -83,6 +86,7 @@ export interface IrisConfig {
 const DEFAULTS = {
   host: '127.0.0.1',
   port: 9292,
+  workers: 1,
   dataDir: './data',
   auth: 'noauth',
   keystoneUrl: '',
@@ -134,6 +138,7 @@ const DEFAULTS = {
 export const ENVIRONMENT_NAMES: Record<keyof IrisConfig, string> = {
   host: 'IRIS_HOST',
   port: 'IRIS_PORT',
+  workers: 'IRIS_WORKERS',
   dataDir: 'IRIS_DATA_DIR',
   databaseUrl: 'IRIS_DATABASE_URL',
   auth: 'IRIS_AUTH',
@@ -220,6 +225,14 @@ function parseBoolean(key: keyof IrisConfig, value: unknown): boolean {
   throw new Error(`Invalid ${ENVIRONMENT_NAMES[key]} '${String(value)}': expected true or false`);
 }
 
+/** Parses IRIS_WORKERS: a positive integer, or `auto` for one process per CPU. */
+function parseWorkers(value: unknown): number {
+  const text = String(value).trim().toLowerCase();
+  if (text === 'auto') return availableParallelism();
+  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
+  throw new Error(`Invalid IRIS_WORKERS '${String(value)}': expected a positive integer or auto`);
+}
+
 function readFileSettings(file: string | undefined): Partial<Record<keyof IrisConfig, unknown>> {
   if (file === undefined || file === '') return {};
   try {
@@ -264,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): IrisConfig {
     }
     merged[key] = value;
   }
+  merged.workers = parseWorkers(merged.workers);
   for (const key of BOOLEAN) merged[key] = parseBoolean(key, merged[key]);
   for (const key of LISTS) merged[key] = parseList(key, merged[key]);
   if (merged.auth !== 'noauth' && merged.auth !== 'keystone') {

@@ -1,10 +1,21 @@
-import { loadConfig } from './config';
+import { Logger } from '@iris/adapters-http';
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster-primary';
+import { runWorker } from './cluster-worker';
+import { IrisConfig, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  if (cluster.isWorker) await runWorker(config, logger);
+  else if (config.workers > 1) await runPrimary(config, logger);
+  else await runSingleProcess(config, logger);
+}
+
+/** Prepares the data directory and serves in this process (IRIS_WORKERS=1). */
+async function runSingleProcess(config: IrisConfig, logger: Logger): Promise<void> {
   const running = await startServer(config, logger);
 
   let stopping = false;

@@ -2,6 +2,7 @@ import { Logger } from '@iris/adapters-http';
 import { DataDirectory, FilesystemDataStore, isSqlite } from '@iris/adapters-store';
 import { Clock, ImageDataStore, ImageRepository, ImportService } from '@iris/domain';
 import { Express } from 'express';
+import { Container } from 'inversify';
 import { createServer, Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
@@ -22,12 +23,86 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the database (migrating the embedded SQLite one) and starts listening. */
-export async function startServer(config: IrisConfig, logger: Logger): Promise<RunningServer> {
+/** Start-up options of startServer. */
+export interface StartOptions {
+  /**
+   * Whether startServer first runs the steps of prepareDataDirectory (true
+   * by default). Cluster workers pass false, since their primary ran them.
+   */
+  recover?: boolean;
+  /** Message of the log line once the server listens, `server listening` by default. */
+  listeningMessage?: string;
+}
+
+/**
+ * Opens the database and starts listening. Unless `options.recover` is
+ * false, it first runs the steps of prepareDataDirectory: it migrates the
+ * embedded SQLite database and recovers interrupted uploads and imports.
+ */
+export async function startServer(
+  config: IrisConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true });
   const container = buildContainer(config, logger);
   const dataSource = container.get<DataSource>(TOKENS.DataSource);
   await dataSource.initialize();
+  const dataStore = container.get(ImageDataStore) as FilesystemDataStore;
+  if (options.recover ?? true) await runPreparation(container, config, logger);
+  else await dataStore.init();
+  const imports = container.get<ImportService>(IMPORT_TOKENS.ImportService);
+
+  const server = await listen(container.get<Express>(TOKENS.HttpApp), config);
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  if (config.auth === 'noauth') {
+    logger.warn({ auth: 'noauth' }, 'requests are NOT authenticated: identity headers are trusted and a request without them acts as admin');
+  } else {
+    logger.info({ auth: 'keystone', keystone_url: config.keystoneUrl }, 'requests are authenticated with Keystone tokens');
+  }
+  if (config.policyFile !== '') logger.info({ policy_file: config.policyFile }, 'policy rules read from file');
+  logger.info(
+    { url, database: redact(config.databaseUrl), data_dir: config.dataDir },
+    options.listeningMessage ?? 'server listening',
+  );
+
+  return {
+    server,
+    url,
+    dataSource,
+    close: async () => {
+      await waitForImports(imports, config.shutdownTimeoutMs, logger);
+      await closeServer(server, dataSource, config.shutdownTimeoutMs, logger);
+      await dataStore.close();
+    },
+  };
+}
+
+/**
+ * Runs what start-up does once per data directory before any process
+ * serves it. It applies the SQLite migrations (or rejects a MariaDB database
+ * with pending ones), creates the data store's folders, and recovers the
+ * uploads and imports that a stopped process left unfinished. Then it closes
+ * the database and the data store's worker threads again.
+ */
+export async function prepareDataDirectory(config: IrisConfig, logger: Logger): Promise<void> {
+  await mkdir(config.dataDir, { recursive: true });
+  const container = buildContainer(config, logger);
+  const dataSource = container.get<DataSource>(TOKENS.DataSource);
+  const dataStore = container.get(ImageDataStore) as FilesystemDataStore;
+  await dataSource.initialize();
+  try {
+    await runPreparation(container, config, logger);
+  } finally {
+    await dataStore.close();
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+}
+
+/** Runs the steps of prepareDataDirectory with a container whose database is open. */
+async function runPreparation(container: Container, config: IrisConfig, logger: Logger): Promise<void> {
+  const dataSource = container.get<DataSource>(TOKENS.DataSource);
   if (isSqlite(dataSource)) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) logger.info({ migration: migration.name }, 'database migration applied');
@@ -47,33 +122,15 @@ export async function startServer(config: IrisConfig, logger: Logger): Promise<R
   );
   const imports = container.get<ImportService>(IMPORT_TOKENS.ImportService);
   await recoverInterruptedImports(imports, logger);
+}
 
-  const app = container.get<Express>(TOKENS.HttpApp);
+async function listen(app: Express, config: IrisConfig): Promise<Server> {
   const server = createServer({ requestTimeout: 0, headersTimeout: 60_000 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.address}:${address.port}`;
-  if (config.auth === 'noauth') {
-    logger.warn({ auth: 'noauth' }, 'requests are NOT authenticated: identity headers are trusted and a request without them acts as admin');
-  } else {
-    logger.info({ auth: 'keystone', keystone_url: config.keystoneUrl }, 'requests are authenticated with Keystone tokens');
-  }
-  if (config.policyFile !== '') logger.info({ policy_file: config.policyFile }, 'policy rules read from file');
-  logger.info({ url, database: redact(config.databaseUrl), data_dir: config.dataDir }, 'server listening');
-
-  return {
-    server,
-    url,
-    dataSource,
-    close: async () => {
-      await waitForImports(imports, config.shutdownTimeoutMs, logger);
-      await closeServer(server, dataSource, config.shutdownTimeoutMs, logger);
-      await dataStore.close();
-    },
-  };
+  return server;
 }
 
 async function closeServer(server: Server, dataSource: DataSource, timeoutMs: number, logger: Logger): Promise<void> {

@@ -86,20 +86,26 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** The built server (packages/app/dist/main.js) running as a child process. */
-export interface ChildServer {
-  url: string;
+/** The built server (packages/app/dist/main.js) as a child process, listening or not. */
+export interface SpawnedServer {
   process: ChildProcess;
   /** Everything the process wrote to stdout so far. */
   output(): string;
+  /** Everything the process wrote to stderr so far. */
+  errorOutput(): string;
   /** Resolves with the exit code (null when a signal ended it). */
   exited: Promise<number | null>;
 }
 
+/** The built server running as a child process. */
+export interface ChildServer extends SpawnedServer {
+  url: string;
+}
+
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
 
-/** Starts the built server with the environment given and waits until it listens. */
-export async function startBuiltServer(env: Record<string, string>): Promise<ChildServer> {
+/** Starts the built server with the environment given, without waiting for it to listen. */
+export async function spawnBuiltServer(env: Record<string, string>): Promise<SpawnedServer> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   const port = env.IRIS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, [MAIN], {
@@ -111,17 +117,85 @@ export async function startBuiltServer(env: Record<string, string>): Promise<Chi
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, output: () => stdout, errorOutput: () => stderr, exited };
+}
 
+/**
+ * Starts the built server with the environment given and waits until it
+ * listens. The URL comes from its `server listening` log line, so
+ * IRIS_PORT=0 works too.
+ */
+export async function startBuiltServer(env: Record<string, string>): Promise<ChildServer> {
+  const server = await spawnBuiltServer(env);
+  const everything = (): string => `${server.errorOutput()}${server.output()}`;
   const deadline = Date.now() + 20_000;
-  while (!stdout.includes('server listening')) {
-    const finished = await Promise.race([exited.then(() => true), sleep(50).then(() => false)]);
-    if (finished) throw new Error(`server exited before listening: ${stderr}${stdout}`);
+  let url = listeningUrl(server.output());
+  while (url === null) {
+    const finished = await Promise.race([server.exited.then(() => true), sleep(50).then(() => false)]);
+    if (finished) throw new Error(`server exited before listening: ${everything()}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not listen within 20 s: ${stderr}${stdout}`);
+      server.process.kill('SIGKILL');
+      throw new Error(`server did not listen within 20 s: ${everything()}`);
+    }
+    url = listeningUrl(server.output());
+  }
+  return { ...server, url };
+}
+
+/** Returns the URL of the first complete `server listening` log line, or null before there is one. */
+function listeningUrl(stdout: string): string | null {
+  const line = logRecords(stdout).find((record) => record.msg === 'server listening');
+  return line === undefined ? null : String(line.url);
+}
+
+/** Parses the complete JSON log lines of a server's output and leaves out other lines. */
+export function logRecords(output: string): Record<string, unknown>[] {
+  const complete = output.slice(0, output.lastIndexOf('\n') + 1);
+  const records: Record<string, unknown>[] = [];
+  for (const line of complete.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      records.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // Lines over PIPE_BUF (4 KiB) that two processes write at once can interleave and then fail to parse.
     }
   }
-  return { url: `http://127.0.0.1:${port}`, process: child, output: () => stdout, exited };
+  return records;
+}
+
+/** Returns the pids of the live (not zombie) child processes of `pid`, read from /proc. */
+export async function childPids(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readProcessStat(Number(name));
+    if (stat !== null && stat.parentPid === pid && stat.state !== 'Z') children.push(Number(name));
+  }
+  return children.sort((a, b) => a - b);
+}
+
+/** Tells whether a process exists and is not a zombie. */
+export async function isRunning(pid: number): Promise<boolean> {
+  const stat = await readProcessStat(pid);
+  return stat !== null && stat.state !== 'Z';
+}
+
+/** Reads the state and parent pid from /proc/<pid>/stat, or null when the process is gone. */
+async function readProcessStat(pid: number): Promise<{ state: string; parentPid: number } | null> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (text === null) return null;
+  // The command name in brackets may contain spaces, so the fields start after its last ')'.
+  const [state, parentPid] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state, parentPid: Number(parentPid) };
+}
+
+/** Polls `check` every 50 ms until it returns true, and fails naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
