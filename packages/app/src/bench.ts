@@ -15,7 +15,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
@@ -96,18 +96,48 @@ class GeneratedData {
   }
 }
 
-/** VmRSS of a process, sampled every RSS_SAMPLE_MS, with the maximum since the last `start`. */
+/** Fields after the command name in /proc/PID/stat, from field 3 (state) on. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * Returns the server process and its children, which are the cluster
+ * workers when IRIS_WORKERS is above 1.
+ */
+function serverProcesses(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (Number(statFields(Number(entry))[1]) === pid) children.push(Number(entry));
+    } catch {
+      // The process ended between readdir and read.
+    }
+  }
+  return [pid, ...children];
+}
+
+/** Sum of VmRSS over the server's processes, sampled every RSS_SAMPLE_MS, with the maximum since the last `start`. */
 class RssSampler {
   private timer: NodeJS.Timeout | null = null;
   private max = 0;
+  private readonly pids: number[];
 
-  constructor(private readonly pid: number) {}
+  constructor(pid: number) {
+    this.pids = serverProcesses(pid);
+  }
 
   current(): number {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    if (match === null) throw new Error(`VmRSS missing in /proc/${this.pid}/status`);
-    return Number(match[1]);
+    let total = 0;
+    for (const pid of this.pids) {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+      if (match === null) throw new Error(`VmRSS missing in /proc/${pid}/status`);
+      total += Number(match[1]);
+    }
+    return total;
   }
 
   start(): void {
@@ -128,11 +158,14 @@ class RssSampler {
 /** Clock ticks per second of /proc times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
-/** User plus system CPU time of a process, in seconds. */
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+/** User plus system CPU time of processes, in seconds. */
+function processCpuSeconds(...pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = statFields(pid);
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / TICKS_PER_SECOND;
 }
 
 /** Busy CPU time of the whole machine (all CPUs), in seconds. */
@@ -151,17 +184,20 @@ class CpuMeter {
   private server = 0;
   private machine = 0;
   private bench = 0;
+  private readonly pids: number[];
 
-  constructor(private readonly pid: number) {}
+  constructor(pid: number) {
+    this.pids = serverProcesses(pid);
+  }
 
   start(): void {
-    this.server = processCpuSeconds(this.pid);
+    this.server = processCpuSeconds(...this.pids);
     this.machine = machineCpuSeconds();
     this.bench = processCpuSeconds(process.pid);
   }
 
   stop(seconds: number): { serverSeconds: number; otherCores: number } {
-    const serverSeconds = processCpuSeconds(this.pid) - this.server;
+    const serverSeconds = processCpuSeconds(...this.pids) - this.server;
     const benchSeconds = processCpuSeconds(process.pid) - this.bench;
     const machineSeconds = machineCpuSeconds() - this.machine;
     return { serverSeconds, otherCores: Math.max(0, machineSeconds - serverSeconds - benchSeconds) / seconds };
@@ -407,7 +443,7 @@ async function main(): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const idleRssKiB = new RssSampler(pid).current();
     process.stdout.write(
-      `# ${new Date().toISOString()}  ${os.cpus().length} CPUs  node ${process.version}  server pid ${pid}  ` +
+      `# ${new Date().toISOString()}  ${os.cpus().length} CPUs  node ${process.version}  server pids ${serverProcesses(pid).join(',')}  ` +
         `upload ${settings.uploadBytes / MIB} MiB  runs ${settings.runs}\n`,
     );
     process.stdout.write(`rss_idle_MiB ${mib(idleRssKiB)}\n`);
