@@ -1,8 +1,9 @@
 import { ByteSource, QuotaExceeded } from '@iris/domain';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { FilesystemDataStore } from '../src';
 import { HashLane } from '../src/data/hash-lane';
@@ -248,6 +249,53 @@ describe('FilesystemDataStore', () => {
     const body = await readAll(await store.get(stored.url));
 
     expect(body.equals(data)).toBe(true);
+  });
+
+  describe('large reads with O_DIRECT', () => {
+    const data = randomBytes(9 * MIB + 12_345);
+    let url: string;
+
+    beforeEach(async () => {
+      url = (await store.put('image-large', sourceOf(chunksOf(data)), { maxSize: NO_LIMIT })).url;
+    });
+
+    it('return every byte', async () => {
+      const body = await readAll(await store.get(url));
+
+      expect(body.length).toBe(data.length);
+      expect(body.equals(data)).toBe(true);
+    });
+
+    it.each([
+      ['unaligned start and end', 4097, 9 * MIB - 3],
+      ['start on a read boundary', MIB, 6 * MIB - 1],
+      ['up to the last byte', 123, data.length - 1],
+      ['exactly the read threshold', 5 * MIB + 1, 9 * MIB],
+    ])('return a range with %s', async (_name, start, end) => {
+      const body = await readAll(await store.get(url, { start, end }));
+
+      expect(body.length).toBe(end - start + 1);
+      expect(body.equals(data.subarray(start, end + 1))).toBe(true);
+    });
+
+    it('close the file when reading stops early', async () => {
+      const openFiles = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+      const before = await openFiles();
+
+      for await (const chunk of await store.get(url)) {
+        expect(chunk.length).toBeGreaterThan(0);
+        break;
+      }
+
+      expect(await openFiles()).toBe(before);
+    });
+
+    it('fail when the file is shorter than expected', async () => {
+      const source = await store.get(url);
+      await writeFile(fileURLToPath(url), data.subarray(0, 5 * MIB));
+
+      await expect(readAll(source)).rejects.toThrow('ended');
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ChunkReader } from './chunk-reader';
+import { readFileDirect } from './direct-file-reader';
 import { HashLanePool } from './hash-lane';
 import { ImageFileWriter } from './image-file-writer';
 import { Digests, InlineHasher, RingHasher, SlotPipeline } from './slot-pipeline';
@@ -29,21 +30,24 @@ export interface FilesystemStoreOptions {
   directIo?: boolean;
   /**
    * Runs a young-generation garbage collection. Called every
-   * GC_INTERVAL_BYTES of a large upload, because the buffers that Node's
-   * HTTP parser hands over are freed only by a collection, and V8 otherwise
-   * lets tens of MB of them pile up before it runs one.
+   * GC_INTERVAL_BYTES of a large upload or download, because the buffers
+   * that Node's HTTP parser hands over (and a download's chunks) are freed
+   * only by a collection, and V8 otherwise lets tens of MB of them pile up
+   * before it runs one.
    */
   collectGarbage?: () => void;
 }
 
 const READ_CHUNK = 1024 * 1024;
+/** Reads of at least this many bytes use O_DIRECT, since large uploads were written past the page cache. */
+const DIRECT_READ_MIN_BYTES = 4 * 1024 * 1024;
 const TEMP_PREFIX = '.partial-';
 
 /** Ring slot: the unit of copying, hashing and writing. A multiple of the O_DIRECT alignment. */
 const SLOT_BYTES = 1024 * 1024;
 /** Bytes in flight per upload (copied but not yet hashed and written). */
 const RING_BYTES = 8 * SLOT_BYTES;
-/** Bytes of a large upload between two calls of `collectGarbage`. */
+/** Bytes of a large upload or download between two calls of `collectGarbage`. */
 const GC_INTERVAL_BYTES = 4 * SLOT_BYTES;
 /** An upload that ends within this many bytes is hashed and written on the main thread. */
 const INLINE_MAX_BYTES = SLOT_BYTES;
@@ -201,10 +205,19 @@ export class FilesystemDataStore implements ImageDataStore {
 
   async get(url: string, range?: ByteRange): Promise<ByteSource> {
     const file = this.pathOf(url);
+    let size: number;
     try {
-      await stat(file);
+      size = (await stat(file)).size;
     } catch {
       throw new NotFound('image_data_not_found', { url });
+    }
+    const start = range?.start ?? 0;
+    const end = range?.end ?? size - 1;
+    if ((this.options.directIo ?? true) && end - start + 1 >= DIRECT_READ_MIN_BYTES) {
+      return readFileDirect(file, start, end, {
+        run: this.options.collectGarbage,
+        intervalBytes: GC_INTERVAL_BYTES,
+      });
     }
     return createReadStream(file, {
       start: range?.start,

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { sharedPageAlignedMemory } from './aligned-memory';
 import { Digests, RegionDone, RingHasher } from './slot-pipeline';
 
 /**
@@ -36,16 +37,6 @@ parentPort.on('message', (message) => {
 });
 `;
 
-// The part of the WebAssembly API used here. The project compiles against the
-// ES2022 lib, which does not declare WebAssembly.
-declare const WebAssembly: {
-  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => {
-    readonly buffer: SharedArrayBuffer;
-  };
-};
-
-const WASM_PAGE_BYTES = 64 * 1024;
-
 interface PendingUpdate {
   workersLeft: number;
   done: RegionDone;
@@ -59,9 +50,8 @@ interface Reply {
 /**
  * A ring buffer in shared memory and two worker threads, one computing MD5
  * and one the multihash, so that the two digests and the upload's main thread
- * run on separate cores. One upload uses a lane at a time. The ring is the
- * buffer of a shared WebAssembly.Memory because V8 maps that memory at a
- * page-aligned address, which O_DIRECT writes from the ring require.
+ * run on separate cores. One upload uses a lane at a time. The ring is
+ * page-aligned, as O_DIRECT writes from it require.
  */
 export class HashLane implements RingHasher {
   readonly ring: Buffer;
@@ -73,10 +63,9 @@ export class HashLane implements RingHasher {
   private terminating = false;
 
   constructor(ringBytes: number) {
-    const pages = Math.ceil(ringBytes / WASM_PAGE_BYTES);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    this.ring = Buffer.from(memory.buffer, 0, ringBytes);
-    this.workers = [0, 1].map((index) => this.startWorker(index, memory.buffer));
+    const memory = sharedPageAlignedMemory(ringBytes);
+    this.ring = Buffer.from(memory, 0, ringBytes);
+    this.workers = [0, 1].map((index) => this.startWorker(index, memory));
   }
 
   /** The error that broke the lane, or null while it is usable. */
