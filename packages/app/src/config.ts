@@ -225,12 +225,20 @@ function parseBoolean(key: keyof IrisConfig, value: unknown): boolean {
   throw new Error(`Invalid ${ENVIRONMENT_NAMES[key]} '${String(value)}': expected true or false`);
 }
 
-/** Parses IRIS_WORKERS: a positive integer, or `auto` for one process per CPU. */
+/**
+ * Most serving processes. Each worker is a Node.js process of about 100 MB
+ * that forks at start-up, so a mistyped count must not fork thousands.
+ */
+export const MAX_WORKERS = 64;
+
+/** Parses IRIS_WORKERS: an integer from 1 to MAX_WORKERS, or `auto` for one process per CPU. */
 function parseWorkers(value: unknown): number {
   const text = String(value).trim().toLowerCase();
-  if (text === 'auto') return availableParallelism();
-  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
-  throw new Error(`Invalid IRIS_WORKERS '${String(value)}': expected a positive integer or auto`);
+  if (text === 'auto') return Math.min(availableParallelism(), MAX_WORKERS);
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= MAX_WORKERS) return Number(text);
+  throw new Error(
+    `Invalid IRIS_WORKERS '${String(value)}': expected an integer from 1 to ${MAX_WORKERS}, or auto`,
+  );
 }
 
 function readFileSettings(file: string | undefined): Partial<Record<keyof IrisConfig, unknown>> {

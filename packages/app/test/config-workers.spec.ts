@@ -12,17 +12,18 @@ describe('IRIS_WORKERS', () => {
     ['1', 1],
     ['2', 2],
     [' 8 ', 8],
+    ['64', 64],
   ])('reads %s', (value, expected) => {
     expect(loadConfig({ IRIS_WORKERS: value }).workers).toBe(expected);
   });
 
   it.each(['auto', 'AUTO'])('reads %s as the number of CPUs', (value) => {
-    expect(loadConfig({ IRIS_WORKERS: value }).workers).toBe(availableParallelism());
+    expect(loadConfig({ IRIS_WORKERS: value }).workers).toBe(Math.min(availableParallelism(), 64));
   });
 
-  it.each(['0', '-1', 'abc', '1.5', '2x'])('rejects %s', (value) => {
+  it.each(['0', '-1', 'abc', '1.5', '2x', '65', '999999'])('rejects %s', (value) => {
     expect(() => loadConfig({ IRIS_WORKERS: value })).toThrow(
-      `Invalid IRIS_WORKERS '${value}': expected a positive integer or auto`,
+      `Invalid IRIS_WORKERS '${value}': expected an integer from 1 to 64, or auto`,
     );
   });
 
@@ -52,7 +53,7 @@ describe('IRIS_WORKERS', () => {
     it('reads auto from the file', async () => {
       const file = await configFile({ workers: 'auto' });
 
-      expect(loadConfig({ IRIS_CONFIG: file }).workers).toBe(availableParallelism());
+      expect(loadConfig({ IRIS_CONFIG: file }).workers).toBe(Math.min(availableParallelism(), 64));
     });
 
     it('lets the environment override the file', async () => {
