@@ -6,6 +6,7 @@ export * from './model/image-rules';
 export * from './model/image-patch';
 export * from './model/image-list-query';
 export * from './model/json-schema';
+export * from './model/own-property';
 export * from './model/member';
 export * from './model/request-context';
 export * from './model/visibility';

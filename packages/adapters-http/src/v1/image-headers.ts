@@ -1,4 +1,4 @@
-import { InvalidInput, V1ImageData, V1ImageMetadata } from '@iris/domain';
+import { InvalidInput, setOwnValue, V1ImageData, V1ImageMetadata } from '@iris/domain';
 import { Request } from 'express';
 import { mediaType } from '../middleware/body';
 
@@ -82,7 +82,7 @@ export function readImageMetadata(req: Request): V1ImageMetadata {
     if (name.startsWith(PROPERTY_PREFIX)) {
       const key = name.slice(PROPERTY_PREFIX.length).replace(/-/g, '_');
       if (key === '') throw new InvalidInput('v1_bad_header', { header: name });
-      properties[key] = value === '' ? null : value;
+      setOwnValue(properties, key, value === '' ? null : value);
       continue;
     }
     const field = name.slice(META_PREFIX.length).replace(/-/g, '_');

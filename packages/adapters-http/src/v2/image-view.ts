@@ -1,4 +1,4 @@
-import { Image, Member } from '@iris/domain';
+import { Image, Member, setOwnValue } from '@iris/domain';
 
 /** Properties that Glance keeps for itself and never shows. */
 const HIDDEN_PROPERTIES = new Set(['os_glance_stage_host', 'os_glance_hash_op_host']);
@@ -14,7 +14,7 @@ export function isoTime(date: Date): string {
 export function imageView(image: Image): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(image.properties)) {
-    if (!HIDDEN_PROPERTIES.has(key)) view[key] = value;
+    if (!HIDDEN_PROPERTIES.has(key)) setOwnValue(view, key, value);
   }
   return Object.assign(view, {
     id: image.id,

@@ -99,6 +99,37 @@ describe('POST /v2/images', () => {
     await admin.patch(id, [{ op: 'replace', path: '/protected', value: false }]);
   });
 
+  it('keeps properties named like Object members', async () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];
+    // JSON.stringify of an object literal would drop __proto__, so the body is written out.
+    const body = `{"name":"object-names",${names.map((name, i) => `"${name}":"v${i}"`).join(',')}}`;
+    const created = await admin.request('POST', '/v2/images', {
+      body,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+
+    const shown = JSON.parse((await admin.get(`/v2/images/${id}`)).text) as Record<string, unknown>;
+    names.forEach((name, i) => expect(Object.getOwnPropertyDescriptor(shown, name)?.value).toBe(`v${i}`));
+
+    const listed = await admin.get('/v2/images?constructor=v0&__proto__=v4');
+    expect(listed.json.images.map((image: { id: string }) => image.id)).toEqual([id]);
+    expect((await admin.get('/v2/images?constructor=other')).json.images).toEqual([]);
+
+    const patched = await admin.patch(id, [
+      { op: 'remove', path: '/constructor' },
+      { op: 'replace', path: '/__proto__', value: 'changed' },
+      { op: 'add', path: '/isPrototypeOf', value: 'added' },
+    ]);
+    expect(patched.status).toBe(200);
+    const after = JSON.parse((await admin.get(`/v2/images/${id}`)).text) as Record<string, unknown>;
+    expect(Object.hasOwn(after, 'constructor')).toBe(false);
+    expect(Object.getOwnPropertyDescriptor(after, '__proto__')?.value).toBe('changed');
+    expect(after.isPrototypeOf).toBe('added');
+    expect(after.toString).toBe('v1');
+  });
+
   it('owner defaults to caller project', async () => {
     const image = await owner.createImage({ name: 'owned' });
 

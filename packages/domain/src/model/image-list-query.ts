@@ -1,6 +1,7 @@
 import { InvalidInput } from '../errors';
 import { Visibility, VISIBILITIES } from './image';
 import { MemberStatus } from './member';
+import { setOwnValue } from './own-property';
 
 export const SORT_KEYS = [
   'name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at',
@@ -119,7 +120,7 @@ function addFilter(query: ImageListQuery, key: string, value: string): void {
     addRange(query, range[1] as RangeKey, range[2] as 'min' | 'max', value);
     return;
   }
-  query.properties[key] = value;
+  setOwnValue(query.properties, key, value);
 }
 
 function parseLimit(value: string | undefined, paging: PagingSettings): number {

@@ -11,6 +11,7 @@ import {
   isReservedAttribute,
   READ_ONLY_ATTRIBUTES,
 } from './image-rules';
+import { setOwnValue } from './own-property';
 
 /** The two JSON-patch dialects of the Images API. */
 export type PatchDialect = '2.0' | '2.1';
@@ -128,7 +129,7 @@ function applyOperation(
     }
     return setBaseAttribute(image, name as keyof typeof BASE_FIELDS, operation.value);
   }
-  const exists = name in image.properties;
+  const exists = Object.hasOwn(image.properties, name);
   if (operation.op !== 'add' && !exists) throw new Conflict('property_missing', { property: name });
   if (operation.op === 'add' && exists && dialect === '2.0') {
     throw new Conflict('property_already_present', { property: name });
@@ -136,7 +137,7 @@ function applyOperation(
   if (operation.op === 'remove') {
     delete image.properties[name];
   } else {
-    image.properties[name] = operation.value as string | null;
+    setOwnValue(image.properties, name, operation.value as string | null);
   }
   return image;
 }

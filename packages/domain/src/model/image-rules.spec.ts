@@ -40,6 +40,18 @@ describe('parseImageDraft', () => {
     });
   });
 
+  it('keeps properties named like Object members', () => {
+    const body = JSON.parse('{"constructor":"a","toString":"b","__proto__":"c"}') as unknown;
+
+    const draft = parseImageDraft(body, SETTINGS);
+
+    expect(Object.entries(draft.properties)).toEqual([
+      ['constructor', 'a'],
+      ['toString', 'b'],
+      ['__proto__', 'c'],
+    ]);
+  });
+
   it('maps every writable field', () => {
     const draft = parseImageDraft(
       {

@@ -2,6 +2,7 @@ import { Forbidden, InvalidInput, QuotaExceeded, ReadOnlyAttribute, ReservedAttr
 import { Image } from './image';
 import { baseImageProperties, DEFAULT_EXTRA_PROPERTIES, FormatSettings } from './image-schema';
 import { findViolation, JsonSchema } from './json-schema';
+import { ownValue, setOwnValue } from './own-property';
 
 /** Limits and formats that shape what an image may contain. */
 export interface ImageSettings {
@@ -54,13 +55,13 @@ export const BASE_FIELDS = {
 export type BaseAttribute = keyof typeof BASE_FIELDS;
 
 export function isBaseAttribute(name: string, formats: FormatSettings): boolean {
-  return name in baseImageProperties(formats);
+  return Object.hasOwn(baseImageProperties(formats), name);
 }
 
 /** Checks one attribute value against the image schema, or throws InvalidInput (400). */
 export function checkAttributeValue(name: string, value: unknown, formats: FormatSettings): void {
   const schema: JsonSchema =
-    baseImageProperties(formats)[name] ?? DEFAULT_EXTRA_PROPERTIES[name] ?? { type: 'string' };
+    ownValue(baseImageProperties(formats), name) ?? ownValue(DEFAULT_EXTRA_PROPERTIES, name) ?? { type: 'string' };
   const violation = findViolation(schema, value);
   if (violation !== null) {
     throw new InvalidInput('schema_violation', { attribute: name, reason: violation });
@@ -146,7 +147,7 @@ export function parseImageDraft(body: unknown, settings: ImageSettings): ImageDr
 function draftFromFields(fields: Record<string, unknown>, formats: FormatSettings): ImageDraft {
   const properties: Record<string, string | null> = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (!isBaseAttribute(key, formats)) properties[key] = value as string;
+    if (!isBaseAttribute(key, formats)) setOwnValue(properties, key, value as string);
   }
   return {
     id: fields.id as string | undefined,

@@ -1,3 +1,5 @@
+import { ownValue } from './own-property';
+
 /**
  * The subset of JSON Schema (draft 4) that the Images API schemas use, and a
  * validator for it. Clients download these documents and validate against
@@ -69,10 +71,10 @@ function findStringViolation(schema: JsonSchema, value: string): string | null {
 
 function findObjectViolation(schema: JsonSchema, value: Record<string, unknown>): string | null {
   for (const key of schema.required ?? []) {
-    if (!(key in value)) return `'${key}' is a required property`;
+    if (!Object.hasOwn(value, key)) return `'${key}' is a required property`;
   }
   for (const [key, item] of Object.entries(value)) {
-    const child = schema.properties?.[key];
+    const child = schema.properties === undefined ? undefined : ownValue(schema.properties, key);
     if (child !== undefined) {
       const violation = findViolation(child, item);
       if (violation !== null) return violation;

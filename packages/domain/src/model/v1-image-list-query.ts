@@ -11,6 +11,7 @@ import {
 } from './image-list-query';
 import { isV1Uuid } from './v1-image-metadata';
 import { RequestContext } from './request-context';
+import { setOwnValue } from './own-property';
 
 /** A v1 listing as the repository runs it: the query and whose view it takes. */
 export interface V1ListRequest {
@@ -126,7 +127,7 @@ function addFilters(query: ImageListQuery, params: QueryParameters): void {
   for (const key of Object.keys(params)) {
     const value = last(params, key);
     if (key.startsWith(PROPERTY_PREFIX) && value !== undefined) {
-      query.properties[key.slice(PROPERTY_PREFIX.length)] = value;
+      setOwnValue(query.properties, key.slice(PROPERTY_PREFIX.length), value);
     }
   }
 }
