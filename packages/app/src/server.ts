@@ -5,7 +5,7 @@ import { Express } from 'express';
 import { Container } from 'inversify';
 import { createServer, Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer as createNetServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import { IrisConfig } from './config';
 import { buildContainer, imagesDirectory, TOKENS } from './container';
@@ -44,6 +44,7 @@ export async function startServer(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<RunningServer> {
+  if (options.recover ?? true) await ensurePortFree(config);
   await mkdir(config.dataDir, { recursive: true });
   const container = buildContainer(config, logger);
   const dataSource = container.get<DataSource>(TOKENS.DataSource);
@@ -87,6 +88,7 @@ export async function startServer(
  * the database and the data store's worker threads again.
  */
 export async function prepareDataDirectory(config: IrisConfig, logger: Logger): Promise<void> {
+  await ensurePortFree(config);
   await mkdir(config.dataDir, { recursive: true });
   const container = buildContainer(config, logger);
   const dataSource = container.get<DataSource>(TOKENS.DataSource);
@@ -122,6 +124,34 @@ async function runPreparation(container: Container, config: IrisConfig, logger: 
   );
   const imports = container.get<ImportService>(IMPORT_TOKENS.ImportService);
   await recoverInterruptedImports(imports, logger);
+}
+
+/**
+ * Fails when the configured port is taken, before start-up recovery runs:
+ * a second server started by mistake on the same port and data folder would
+ * otherwise requeue the running server's uploads and delete their partial
+ * files, and only then fail to listen.
+ *
+ * NOTE: a second server on another port with the same data folder is not
+ * detected.
+ */
+async function ensurePortFree(config: IrisConfig): Promise<void> {
+  if (config.port === 0) return;
+  const probe = createNetServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      `cannot listen on ${config.host}:${config.port} (${code ?? String(error)}); ` +
+        'nothing was recovered or migrated. Is another server running there?',
+      { cause: error },
+    );
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 async function listen(app: Express, config: IrisConfig): Promise<Server> {
