@@ -16,9 +16,21 @@ async function readRaw(req: Request): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Tells whether a parsed JSON value has a string or key with an unpaired surrogate. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || hasLoneSurrogate(item));
+}
+
 /**
  * Reads and parses a JSON body whatever its Content-Type, as Glance does.
- * A body that is empty, not UTF-8, not JSON, or a bare scalar is a 400.
+ * A body that is empty, not UTF-8, not JSON, or a bare scalar is a 400, and
+ * so is a string with an unpaired surrogate.
  */
 export async function readJsonBody(req: Request): Promise<unknown> {
   const raw = await readRaw(req);
@@ -35,6 +47,9 @@ export async function readJsonBody(req: Request): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'malformed_json');
   }
+  // JSON may escape half of a surrogate pair (\ud83d), which no UTF-8 text
+  // holds, so the database would store a replacement character instead.
+  if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) throw new HttpError(400, 'malformed_json');
   if (typeof value !== 'object' || value === null) throw new InvalidInput('body_not_object');
   return value;
 }

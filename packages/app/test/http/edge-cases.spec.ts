@@ -66,3 +66,28 @@ describe('legacy Content-Range download', () => {
     expect(res.status).toBe(416);
   });
 });
+
+describe('surrogates in JSON bodies', () => {
+  const post = (body: string) =>
+    api.request('POST', '/v2/images', { body, headers: { 'Content-Type': 'application/json' } });
+
+  it.each([
+    ['a lone high surrogate value', '{"name":"lone","p":"\\ud83d"}'],
+    ['a lone low surrogate value', '{"name":"lone","p":"x\\ude00"}'],
+    ['a lone surrogate in a key', '{"name":"lone","\\ud83d":"v"}'],
+    ['a lone surrogate in a tag', '{"name":"lone","tags":["\\ud83d"]}'],
+  ])('rejects %s', async (_name, body) => {
+    const res = await post(body);
+
+    expect(res.status).toBe(400);
+  });
+
+  it('keeps an escaped surrogate pair', async () => {
+    const res = await post('{"name":"pair","p":"\\ud83d\\ude00"}');
+    expect(res.status).toBe(201);
+
+    const shown = await api.get(`/v2/images/${res.json.id as string}`);
+
+    expect(shown.json.p).toBe('😀');
+  });
+});
