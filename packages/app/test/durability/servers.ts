@@ -236,9 +236,18 @@ export function startStreamingUpload(baseUrl: string, imageId: string): Streamin
   return {
     write: (chunk) =>
       new Promise((resolve) => {
-        if (req.write(chunk)) resolve();
-        else req.once('drain', resolve);
-        req.once('close', resolve);
+        if (req.write(chunk)) {
+          resolve();
+          return;
+        }
+        // Both listeners go once either fires, so long uploads do not pile them up.
+        const done = (): void => {
+          req.off('drain', done);
+          req.off('close', done);
+          resolve();
+        };
+        req.once('drain', done);
+        req.once('close', done);
       }),
     end: () => req.end(),
     response,
