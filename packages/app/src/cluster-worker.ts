@@ -1,7 +1,7 @@
 import { Logger } from '@iris/adapters-http';
 import cluster, { Worker } from 'node:cluster';
 import { IrisConfig } from './config';
-import { RunningServer, startServer } from './server';
+import { closeAndExit, RunningServer, startServer } from './server';
 
 /** Messages that a cluster worker sends to its primary over the IPC channel. */
 export type WorkerMessage =
@@ -60,19 +60,6 @@ export async function runWorker(config: IrisConfig, baseLogger: Logger): Promise
 function clusterWorker(): Worker {
   if (cluster.worker === undefined) throw new Error('runWorker must run in a cluster worker');
   return cluster.worker;
-}
-
-function closeAndExit(running: RunningServer, logger: Logger): void {
-  running.close().then(
-    () => {
-      logger.info({}, 'stopped');
-      process.exit(0);
-    },
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
 }
 
 /** Sends a message to the primary. A closed channel is no error, because the primary is gone then. */

@@ -4,7 +4,7 @@ import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
 import { IrisConfig, loadConfig } from './config';
 import { createLogger } from './logger';
-import { startServer } from './server';
+import { closeAndExit, startServer } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,16 +23,7 @@ async function runSingleProcess(config: IrisConfig, logger: Logger): Promise<voi
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    running.close().then(
-      () => {
-        logger.info({}, 'stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    closeAndExit(running, logger);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -163,6 +163,20 @@ async function listen(app: Express, config: IrisConfig): Promise<Server> {
   return server;
 }
 
+/** Closes a running server as SIGTERM does and exits the process: 0 once closed, 1 when closing failed. */
+export function closeAndExit(running: RunningServer, logger: Logger): void {
+  running.close().then(
+    () => {
+      logger.info({}, 'stopped');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+}
+
 async function closeServer(server: Server, dataSource: DataSource, timeoutMs: number, logger: Logger): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
