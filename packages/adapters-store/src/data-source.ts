@@ -50,3 +50,17 @@ export function createDataSource(url: string): DataSource {
 export function isSqlite(dataSource: DataSource): boolean {
   return dataSource.options.type === 'better-sqlite3';
 }
+
+/**
+ * Lets SQLite gather the table statistics that its query planner uses
+ * (`PRAGMA optimize`, which runs ANALYZE where statistics are missing or
+ * stale, with a bounded sample per index). Without them the planner assumes
+ * that an equality on any indexed column matches a few rows, so a listing
+ * filtered on status and sorted by name sorts every active image instead of
+ * walking the name index. `firstRun` also considers the tables that this
+ * connection has not read yet. MySQL keeps its own statistics.
+ */
+export async function optimizeQueryPlans(dataSource: DataSource, firstRun: boolean): Promise<void> {
+  if (!isSqlite(dataSource)) return;
+  await dataSource.query(firstRun ? 'PRAGMA optimize=0x10002' : 'PRAGMA optimize');
+}

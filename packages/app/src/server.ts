@@ -1,5 +1,5 @@
 import { Logger } from '@iris/adapters-http';
-import { DataDirectory, FilesystemDataStore, isSqlite } from '@iris/adapters-store';
+import { DataDirectory, FilesystemDataStore, isSqlite, optimizeQueryPlans } from '@iris/adapters-store';
 import { Clock, ImageDataStore, ImageRepository, ImportService } from '@iris/domain';
 import { Express } from 'express';
 import { Container } from 'inversify';
@@ -22,6 +22,9 @@ export interface RunningServer {
    */
   close(): Promise<void>;
 }
+
+/** How often a serving process refreshes SQLite's query planner statistics (hourly, as SQLite advises). */
+const OPTIMIZE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Start-up options of startServer. */
 export interface StartOptions {
@@ -55,6 +58,12 @@ export async function startServer(
   const imports = container.get<ImportService>(IMPORT_TOKENS.ImportService);
 
   const server = await listen(container.get<Express>(TOKENS.HttpApp), config);
+  const optimizer = setInterval(() => {
+    optimizeQueryPlans(dataSource, false).catch((error: unknown) => {
+      logger.warn({ err: error }, 'updating the query planner statistics failed');
+    });
+  }, OPTIMIZE_INTERVAL_MS);
+  optimizer.unref();
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
   if (config.auth === 'noauth') {
@@ -73,6 +82,7 @@ export async function startServer(
     url,
     dataSource,
     close: async () => {
+      clearInterval(optimizer);
       await waitForImports(imports, config.shutdownTimeoutMs, logger);
       await closeServer(server, dataSource, config.shutdownTimeoutMs, logger);
       await dataStore.close();
@@ -108,6 +118,7 @@ async function runPreparation(container: Container, config: IrisConfig, logger: 
   if (isSqlite(dataSource)) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) logger.info({ migration: migration.name }, 'database migration applied');
+    await optimizeQueryPlans(dataSource, true);
   } else if (await dataSource.showMigrations()) {
     await dataSource.destroy();
     throw new Error(

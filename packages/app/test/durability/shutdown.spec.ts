@@ -1,3 +1,4 @@
+import { createDataSource } from '@iris/adapters-store';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,5 +70,41 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     await expect(upload.response).rejects.toThrow();
     expect(server.output()).toContain('in-flight requests did not finish in time');
+  });
+});
+
+describe('query planner statistics', () => {
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'iris-statistics-'));
+  });
+
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('are gathered at start-up', async () => {
+    const first = await startBuiltServer({ IRIS_DATA_DIR: dataDir });
+    const api = new ApiClient(first.url);
+    for (let i = 0; i < 10; i++) await api.createImage(FORMATS);
+    first.process.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = await startBuiltServer({ IRIS_DATA_DIR: dataDir });
+    second.process.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+
+    const database = createDataSource(`sqlite:${path.join(dataDir, 'iris.sqlite')}`);
+    await database.initialize();
+    try {
+      const rows = (await database.query(
+        "SELECT stat FROM sqlite_stat1 WHERE tbl = 'images' AND idx = 'ix_images_deleted_created'",
+      )) as { stat: string }[];
+      // The first number is the row count that ANALYZE saw.
+      expect(rows.map((row) => row.stat.split(' ')[0])).toEqual(['10']);
+    } finally {
+      await database.destroy();
+    }
   });
 });
