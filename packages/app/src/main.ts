@@ -30,7 +30,7 @@ async function runSingleProcess(config: IrisConfig, logger: Logger): Promise<voi
 }
 
 main().catch((error: unknown) => {
-  // The message says what to fix (a setting, a busy port); the stack helps only when debugging.
+  // The message names what to fix (a setting, a busy port), and the stack helps only when debugging.
   const debugging = ['debug', 'trace'].includes(String(process.env.IRIS_LOG_LEVEL).toLowerCase());
   const text = error instanceof Error ? (debugging ? (error.stack ?? error.message) : error.message) : String(error);
   process.stderr.write(`iris: failed to start: ${text}\n`);
