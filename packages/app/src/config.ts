@@ -243,11 +243,18 @@ function parseWorkers(value: unknown): number {
 
 function readFileSettings(file: string | undefined): Partial<Record<keyof IrisConfig, unknown>> {
   if (file === undefined || file === '') return {};
+  let settings: Record<string, unknown>;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
     throw new Error(`Cannot read the configuration file ${file} (IRIS_CONFIG): ${(error as Error).message}`);
   }
+  // A mistyped key would otherwise leave its setting at the default without a word.
+  const unknown = Object.keys(settings).filter((key) => !Object.hasOwn(ENVIRONMENT_NAMES, key));
+  if (unknown.length > 0) {
+    throw new Error(`Unknown setting ${unknown.map((key) => `'${key}'`).join(', ')} in ${file} (IRIS_CONFIG)`);
+  }
+  return settings;
 }
 
 const KEYSTONE_REQUIRED = ['keystoneUrl', 'keystoneUsername', 'keystonePassword', 'keystoneProject'] as const;
@@ -273,11 +280,29 @@ function checkKeystoneSettings(merged: Record<string, unknown>): void {
  * then environment variables, each overriding the one before.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): IrisConfig {
-  const merged: Record<string, unknown> = { ...DEFAULTS, ...readFileSettings(env.IRIS_CONFIG) };
+  const fileSettings = readFileSettings(env.IRIS_CONFIG);
+  const merged: Record<string, unknown> = { ...DEFAULTS, ...fileSettings };
+  const fromFile = new Set(Object.keys(fileSettings) as (keyof IrisConfig)[]);
   for (const [key, name] of Object.entries(ENVIRONMENT_NAMES)) {
     const value = env[name];
-    if (value !== undefined && value !== '') merged[key] = value;
+    if (value !== undefined && value !== '') {
+      merged[key] = value;
+      fromFile.delete(key as keyof IrisConfig);
+    }
   }
+  try {
+    return checkedConfig(merged);
+  } catch (error) {
+    // The messages name the environment variable; say so when the value came from the file.
+    const message = (error as Error).message;
+    const key = [...fromFile].find((candidate) => new RegExp(`\\b${ENVIRONMENT_NAMES[candidate]}\\b`).test(message));
+    if (key === undefined) throw error;
+    throw new Error(`${message} (set as '${key}' in ${String(env.IRIS_CONFIG)})`, { cause: error });
+  }
+}
+
+/** Converts and validates the merged settings. */
+function checkedConfig(merged: Record<string, unknown>): IrisConfig {
   for (const key of NUMERIC) {
     const value = Number(merged[key]);
     if (!Number.isFinite(value)) {
