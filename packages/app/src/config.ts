@@ -226,7 +226,7 @@ function parseBoolean(key: keyof IrisConfig, value: unknown): boolean {
 }
 
 /**
- * Most serving processes. Each worker is a Node.js process of about 100 MB
+ * Largest number of serving processes. Each worker is a Node.js process of about 100 MB
  * that forks at start-up, so a mistyped count must not fork thousands.
  */
 export const MAX_WORKERS = 64;
