@@ -58,8 +58,8 @@ async function openDirect(file: string): Promise<number | null> {
  * Uploads are written with O_DIRECT, so their data is not in the page cache.
  * A buffered read of such a file fills the cache first: on a 2-core test
  * machine that read 477 MB/s with 2.1 s of CPU per GiB, against 1,300 MB/s
- * with 0.3 s for these reads. Each yielded chunk is a copy, because the ring is reused while the
- * socket may still hold the chunk.
+ * with 0.3 s for these reads. Each yielded chunk is a copy, because the ring
+ * is reused while the socket may still hold the chunk.
  */
 export async function* readFileDirect(
   file: string,
@@ -85,14 +85,17 @@ export async function* readFileDirect(
     const offset = slot * DIRECT_READ_BYTES;
     nextOffset += DIRECT_READ_BYTES;
     slot = (slot + 1) % READS_IN_FLIGHT;
-    pending.push(
-      new Promise((resolve, reject) => {
-        read(fd, ring, offset, DIRECT_READ_BYTES, position, (error, bytesRead) => {
-          if (error === null) resolve(bytesRead);
-          else reject(error);
-        });
-      }),
-    );
+    const done = new Promise<number>((resolve, reject) => {
+      read(fd, ring, offset, DIRECT_READ_BYTES, position, (error, bytesRead) => {
+        if (error === null) resolve(bytesRead);
+        else reject(error);
+      });
+    });
+    // A read may fail while an earlier chunk waits for the consumer. Its
+    // error is raised when its turn comes, and until then it must not count
+    // as an unhandled rejection, which would end the process.
+    done.catch(() => undefined);
+    pending.push(done);
   };
   const moreToRead = (): boolean => nextOffset <= end;
 
