@@ -68,14 +68,19 @@ async function dbVersion(url: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const config = loadConfig();
   const command = argv.join(' ');
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
   if (command === 'db sync') await dbSync(config.databaseUrl);
   else if (command === 'db version') await dbVersion(config.databaseUrl);
   else if (command === 'images orphans') await imageOrphans(config, false);
   else if (command === 'images orphans --delete') await imageOrphans(config, true);
   else {
-    process.stderr.write(USAGE);
+    const problem = command === '' ? 'missing command' : `unknown command '${command}'`;
+    process.stderr.write(`manage: ${problem}\n${USAGE}`);
     return 2;
   }
   return 0;

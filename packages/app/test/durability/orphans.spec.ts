@@ -53,3 +53,22 @@ describe('manage images orphans', () => {
     expect((await api.get(`/v2/images/${liveId}/file`)).status).toBe(200);
   });
 });
+
+describe('manage commands', () => {
+  it('help prints the usage and exits 0', async () => {
+    const { stdout } = await run(process.execPath, [MANAGE, '--help'], { timeout: 30_000 });
+
+    expect(stdout).toContain('usage: npm run manage -- COMMAND');
+  });
+
+  it.each([
+    [['bogus'], "manage: unknown command 'bogus'"],
+    [[], 'manage: missing command'],
+  ])('%j exits 2 with the reason', async (args, reason) => {
+    const failure = run(process.execPath, [MANAGE, ...args], { timeout: 30_000 });
+
+    await expect(failure).rejects.toMatchObject({ code: 2 });
+    const { stderr } = (await failure.catch((error: unknown) => error)) as { stderr: string };
+    expect(stderr.startsWith(`${reason}\nusage: npm run manage -- COMMAND`)).toBe(true);
+  });
+});
