@@ -84,8 +84,8 @@ class Supervisor {
     // The primary accepts each connection and hands it to the workers in
     // turn, also where Node.js would leave it to the operating system (Windows).
     // NOTE: a connection handed to a worker that dies before it takes the
-    // connection stays open in the primary without an answer, until the
-    // client gives up (seen once per SIGKILL under load).
+    // connection stays open in the primary with no response until the client
+    // gives up (seen once per SIGKILL under load).
     cluster.schedulingPolicy = cluster.SCHED_RR;
     cluster.on('message', (worker, message: unknown) => this.receive(worker, message));
     cluster.on('exit', (worker, code: number | null, signal: string | null) => this.onExit(worker, code, signal));

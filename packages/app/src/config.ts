@@ -293,7 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): IrisConfig {
   try {
     return checkedConfig(merged);
   } catch (error) {
-    // The messages name the environment variable; say so when the value came from the file.
+    // The messages name the environment variable, so add the file key when the value came from the file.
     const message = (error as Error).message;
     const key = [...fromFile].find((candidate) => new RegExp(`\\b${ENVIRONMENT_NAMES[candidate]}\\b`).test(message));
     if (key === undefined) throw error;

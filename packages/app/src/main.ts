@@ -32,7 +32,8 @@ async function runSingleProcess(config: IrisConfig, logger: Logger): Promise<voi
 main().catch((error: unknown) => {
   // The message names what to fix (a setting, a busy port), and the stack helps only when debugging.
   const debugging = ['debug', 'trace'].includes(String(process.env.IRIS_LOG_LEVEL).toLowerCase());
-  const text = error instanceof Error ? (debugging ? (error.stack ?? error.message) : error.message) : String(error);
+  let text = String(error);
+  if (error instanceof Error) text = debugging && error.stack !== undefined ? error.stack : error.message;
   process.stderr.write(`iris: failed to start: ${text}\n`);
   process.exit(1);
 });

@@ -138,10 +138,10 @@ async function runPreparation(container: Container, config: IrisConfig, logger: 
 }
 
 /**
- * Fails when the configured port is taken, before start-up recovery runs:
- * a second server started by mistake on the same port and data folder would
- * otherwise requeue the running server's uploads and delete their partial
- * files, and only then fail to listen.
+ * Fails when the configured port is taken, before start-up recovery runs.
+ * Otherwise a second server started by mistake on the same port and data
+ * folder would requeue the running server's uploads and delete their
+ * partial files, and only then fail to listen.
  *
  * NOTE: a second server on another port with the same data folder is not
  * detected.

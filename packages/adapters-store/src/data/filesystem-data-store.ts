@@ -29,11 +29,10 @@ export interface FilesystemStoreOptions {
    */
   directIo?: boolean;
   /**
-   * Runs a young-generation garbage collection. Called every
-   * GC_INTERVAL_BYTES of a large upload or download, because the buffers
-   * that Node's HTTP parser hands over (and a download's chunks) are freed
-   * only by a collection, and V8 otherwise lets tens of MB of them pile up
-   * before it runs one.
+   * Runs a young-generation garbage collection, every GC_INTERVAL_BYTES of
+   * a large upload or download. The buffers that Node's HTTP parser hands
+   * over, and a download's chunks, are freed only by a collection, and V8
+   * otherwise lets tens of MB of them pile up before it runs one.
    */
   collectGarbage?: () => void;
 }

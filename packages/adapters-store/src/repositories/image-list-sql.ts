@@ -74,9 +74,9 @@ class Conditions {
 }
 
 /**
- * The page of a listing: every filter of the query, the viewer's visibility
- * rules, the rows after the marker (when given) in the sort order, and the
- * page size.
+ * Builds the query of a listing page: every filter of the query, the
+ * viewer's visibility rules, the rows after the marker (when given) in the
+ * sort order, and the page size.
  */
 export function listSql(
   dialect: SqlDialect,
@@ -96,7 +96,7 @@ export function listSql(
   };
 }
 
-/** The marker image itself, when the query's filters and the viewer's rules let it be listed. */
+/** Builds the query of the marker image, which finds it only when the filters and the viewer's rules list it. */
 export function markerSql(dialect: SqlDialect, query: ImageListQuery, viewer: ListViewer, markerId: string): Sql {
   const where = listConditions(query, viewer);
   where.add('i.id = ?', markerId);

@@ -19,9 +19,9 @@ const STATEMENT_CACHE_SIZE = 200;
  * column values, in the order the SELECT names them.
  *
  * On SQLite it uses the better-sqlite3 connection that TypeORM opened, with
- * its own cache of prepared statements in raw mode, because building a
- * JavaScript object per row (the driver's default) took about half the time
- * of reading a page of 25 images. On MySQL and MariaDB it goes through TypeORM.
+ * its own cache of prepared statements in raw mode. Building a JavaScript
+ * object per row (the driver's default) took about half the time of reading
+ * a page of 25 images. On MySQL and MariaDB it goes through TypeORM.
  */
 export class RowReader {
   private readonly statements = new Map<string, SqliteStatement>();

@@ -114,9 +114,9 @@ describe('second start on a busy port', () => {
     }
     upload.end();
     expect((await upload.response).status).toBe(204);
-    const shown = await new ApiClient(server.url).get(`/v2/images/${image.id}`);
-    expect(shown.json.status).toBe('active');
-    expect(shown.json.checksum).toBe(md5(Buffer.concat(sent)));
+    const stored = await new ApiClient(server.url).get(`/v2/images/${image.id}`);
+    expect(stored.json.status).toBe('active');
+    expect(stored.json.checksum).toBe(md5(Buffer.concat(sent)));
     server.process.kill('SIGTERM');
     await server.exited;
     server = null;

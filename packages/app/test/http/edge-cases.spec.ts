@@ -86,8 +86,8 @@ describe('surrogates in JSON bodies', () => {
     const res = await post('{"name":"pair","p":"\\ud83d\\ude00"}');
     expect(res.status).toBe(201);
 
-    const shown = await api.get(`/v2/images/${res.json.id as string}`);
+    const stored = await api.get(`/v2/images/${res.json.id as string}`);
 
-    expect(shown.json.p).toBe('😀');
+    expect(stored.json.p).toBe('😀');
   });
 });

@@ -110,8 +110,8 @@ describe('POST /v2/images', () => {
     expect(created.status).toBe(201);
     const id = created.json.id as string;
 
-    const shown = JSON.parse((await admin.get(`/v2/images/${id}`)).text) as Record<string, unknown>;
-    names.forEach((name, i) => expect(Object.getOwnPropertyDescriptor(shown, name)?.value).toBe(`v${i}`));
+    const stored = JSON.parse((await admin.get(`/v2/images/${id}`)).text) as Record<string, unknown>;
+    names.forEach((name, i) => expect(Object.getOwnPropertyDescriptor(stored, name)?.value).toBe(`v${i}`));
 
     const listed = await admin.get('/v2/images?constructor=v0&__proto__=v4');
     expect(listed.json.images.map((image: { id: string }) => image.id)).toEqual([id]);

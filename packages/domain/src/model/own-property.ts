@@ -12,5 +12,11 @@ export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T
 
 /** Sets `key` as an own, enumerable property of `record`. */
 export function setOwnValue<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  // Only __proto__ is an accessor of Object.prototype. Assigning any other
+  // name creates an own property, and is faster than defineProperty.
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    record[key] = value;
+  }
 }
